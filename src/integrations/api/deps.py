@@ -1,0 +1,60 @@
+"""Request dependencies: services and admin authentication."""
+
+from __future__ import annotations
+
+import hmac
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from integrations.errors import IntegrationError
+from integrations.services import Services
+from integrations.storage.repositories.admin_tokens import AdminTokenRepository
+
+__all__ = ["AdminPrincipal", "ServicesDep", "UnauthorizedError", "get_services", "require_admin"]
+
+_bearer = HTTPBearer(auto_error=False)
+
+
+class UnauthorizedError(IntegrationError):
+    """The admin API was called without a valid bearer token."""
+
+    http_status = 401
+    code = "unauthorized"
+
+
+def get_services(request: Request) -> Services:
+    """The process services opened by the app's lifespan."""
+    services: Services = request.app.state.services
+    return services
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]
+
+
+async def require_admin(
+    services: ServicesDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> str:
+    """The caller's admin identity; 401 without a valid `Authorization: Bearer` token.
+
+    The bootstrap token from `INTEGRATIONS_ADMIN_TOKEN` is compared in constant time; other
+    tokens were made by `integrations admin create-token` and are stored hashed.
+    """
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise UnauthorizedError("missing bearer token: send Authorization: Bearer <admin token>")
+    presented = credentials.credentials
+    bootstrap = services.settings.admin_token
+    if bootstrap is not None and hmac.compare_digest(
+        presented.encode(), bootstrap.get_secret_value().encode()
+    ):
+        return "admin"
+    async with services.db.sessions.begin() as session:
+        name = await AdminTokenRepository(session).verify(presented)
+    if name is None:
+        raise UnauthorizedError("invalid or revoked admin token")
+    return f"token:{name}"
+
+
+AdminPrincipal = Annotated[str, Depends(require_admin)]

@@ -1,0 +1,83 @@
+"""`/api/v1/integrations`: the connectors, their runtime configuration and its history."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from integrations.api.deps import AdminPrincipal, ServicesDep
+from integrations.errors import IntegrationError
+from integrations.registry import CONNECTORS
+from integrations.runtime_config import IntegrationSettingsUpdate
+from integrations.storage.repositories.configs import IntegrationConfigRepository
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/api/v1/integrations", tags=["integrations"])
+
+
+class UnknownIntegrationError(IntegrationError):
+    """No connector has this name."""
+
+    http_status = 404
+    code = "unknown_integration"
+
+
+def _known(name: str) -> None:
+    if name not in CONNECTORS:
+        known = ", ".join(sorted(CONNECTORS))
+        raise UnknownIntegrationError(f"unknown integration {name!r}; known: {known}")
+
+
+def _describe(name: str, config: dict[str, Any]) -> dict[str, Any]:
+    info = CONNECTORS[name]
+    return {"name": name, "title": info.title, "summary": info.summary, "config": config}
+
+
+@router.get("", summary="List connectors with their configuration")
+async def list_integrations(services: ServicesDep, _: AdminPrincipal) -> dict[str, Any]:
+    """Every known connector with its (masked) runtime configuration."""
+    items = [_describe(n, (await services.get_config(n)).public()) for n in sorted(CONNECTORS)]
+    return {"items": items}
+
+
+@router.get("/{name}", summary="One connector and its configuration")
+async def get_integration(name: str, services: ServicesDep, _: AdminPrincipal) -> dict[str, Any]:
+    """The connector's runtime configuration; credentials are masked."""
+    _known(name)
+    return _describe(name, (await services.get_config(name)).public())
+
+
+@router.patch("/{name}", summary="Change a connector's runtime configuration")
+async def update_integration(
+    name: str, update: IntegrationSettingsUpdate, services: ServicesDep, who: AdminPrincipal
+) -> dict[str, Any]:
+    """Apply a partial update; the next call of the connector uses it, and history records it."""
+    _known(name)
+    config = await services.update_config(name, update, changed_by=who)
+    return _describe(name, config.public())
+
+
+@router.get("/{name}/history", summary="Configuration change history")
+async def config_history(
+    name: str, services: ServicesDep, _: AdminPrincipal, limit: int = 100
+) -> dict[str, Any]:
+    """Changes newest first: who, when, old and new values with secrets masked."""
+    _known(name)
+    async with services.db.sessions() as session:
+        rows = await IntegrationConfigRepository(session, services.box).history(
+            integration=name, limit=max(1, min(limit, 1000))
+        )
+    return {
+        "items": [
+            {
+                "version": r.version,
+                "changed_by": r.changed_by,
+                "changed_at": r.changed_at.isoformat(),
+                "old": r.old_value,
+                "new": r.new_value,
+            }
+            for r in rows
+        ]
+    }

@@ -1,0 +1,64 @@
+"""What every CLI command shares: settings loading, error reporting, the async edge."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sys
+from collections.abc import Coroutine, Iterator
+from typing import Any, NoReturn, TypeVar
+
+import typer
+from rich.console import Console
+
+from integrations.config import Settings, load_settings
+from integrations.errors import ConfigError, IntegrationError
+from integrations.logging import configure_logging
+
+__all__ = ["console", "errors_as_exit", "fail", "load_cli_settings", "run_async"]
+
+T = TypeVar("T")
+console = Console(soft_wrap=True)
+err_console = Console(stderr=True, soft_wrap=True)
+
+EXIT_CONFIG = 2
+EXIT_FAILURE = 1
+
+
+def fail(message: str, *, code: int = EXIT_FAILURE) -> NoReturn:
+    """Print `message` to stderr and exit with `code`, without a traceback."""
+    err_console.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
+    raise typer.Exit(code)
+
+
+@contextlib.contextmanager
+def errors_as_exit() -> Iterator[None]:
+    """Turn our errors (and a Ctrl-C) into a message and a non-zero exit."""
+    try:
+        yield
+    except ConfigError as exc:
+        fail(exc.message, code=EXIT_CONFIG)
+    except IntegrationError as exc:
+        fail(str(exc))
+    except KeyboardInterrupt:
+        fail("interrupted", code=130)
+
+
+def load_cli_settings(**overrides: Any) -> Settings:
+    """Validated settings with logging configured; exits 2 naming every invalid field."""
+    with errors_as_exit():
+        settings = load_settings(**overrides)
+    configure_logging(
+        level=settings.logging.level,
+        fmt=settings.log_format,
+        integration_levels=settings.logging.integration_levels,
+        stream=sys.stderr,
+    )
+    return settings
+
+
+def run_async(coro: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine at the CLI's edge, reporting our errors without a traceback."""
+    with errors_as_exit():
+        return asyncio.run(coro)
+    raise AssertionError("unreachable")  # pragma: no cover - errors_as_exit always exits

@@ -1,0 +1,54 @@
+"""`integrations db upgrade|downgrade|current`: schema migrations."""
+
+from __future__ import annotations
+
+import typer
+
+from integrations.cli.common import console, errors_as_exit, fail, load_cli_settings, run_async
+from integrations.storage import migrate
+from integrations.storage.db import create_engine
+
+__all__ = ["app"]
+
+app = typer.Typer(help="Database schema migrations.", no_args_is_help=True)
+
+
+@app.command("upgrade")
+def upgrade(revision: str = typer.Argument("head", help="target revision")) -> None:
+    """Upgrade the schema to REVISION (default: the newest)."""
+    settings = load_cli_settings()
+    _migrate(lambda: migrate.upgrade(settings.resolved_database_url, revision))
+    console.print(f"[green]database upgraded to {revision}[/]")
+
+
+@app.command("downgrade")
+def downgrade(revision: str = typer.Argument(help="target revision, or 'base' for none")) -> None:
+    """Downgrade the schema to REVISION; `base` drops every table."""
+    settings = load_cli_settings()
+    _migrate(lambda: migrate.downgrade(settings.resolved_database_url, revision))
+    console.print(f"[green]database downgraded to {revision}[/]")
+
+
+@app.command("current")
+def current() -> None:
+    """Print the database's revision and the newest shipped one."""
+    settings = load_cli_settings()
+
+    async def read() -> str | None:
+        engine = create_engine(settings.resolved_database_url)
+        try:
+            return await migrate.current_revision(engine)
+        finally:
+            await engine.dispose()
+
+    console.print(f"current: {run_async(read())}  head: {migrate.head_revision()}")
+
+
+def _migrate(action: object) -> None:
+    assert callable(action)
+    with errors_as_exit():
+        try:
+            action()
+        except Exception as exc:  # alembic and driver errors: one line, no traceback
+            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            fail(f"migration failed: {reason}")

@@ -1,0 +1,65 @@
+"""The `integrations` command."""
+
+from __future__ import annotations
+
+import typer
+
+from integrations import __version__
+from integrations.cli import admin_cmd, config_cmd, db_cmd, secrets_cmd
+from integrations.cli.common import console, errors_as_exit, fail, load_cli_settings
+
+__all__ = ["app", "run"]
+
+app = typer.Typer(
+    name="integrations",
+    help="Call, receive from and sync with third-party SaaS APIs reliably.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(config_cmd.app, name="config")
+app.add_typer(db_cmd.app, name="db")
+app.add_typer(admin_cmd.app, name="admin")
+app.add_typer(secrets_cmd.app, name="secrets")
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"integrations {__version__}")
+        raise typer.Exit
+
+
+@app.callback()
+def main(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """Call, receive from and sync with third-party SaaS APIs reliably."""
+
+
+@app.command("serve")
+def serve(
+    host: str | None = typer.Option(None, help="listen address (default 127.0.0.1)"),
+    port: int | None = typer.Option(None, min=1, max=65535, help="listen port (default 8000)"),
+) -> None:
+    """Upgrade the database, then serve the API (and, later, the workers) in one process."""
+    import uvicorn
+
+    from integrations.api.app import create_app
+    from integrations.storage import migrate
+
+    settings = load_cli_settings()
+    with errors_as_exit():
+        try:
+            migrate.upgrade(settings.resolved_database_url)
+        except Exception as exc:  # a driver error: one line, no traceback
+            fail(f"database upgrade failed: {str(exc).splitlines()[0] if str(exc) else exc!r}")
+    bind_host = host or settings.server.host
+    bind_port = port or settings.server.port
+    console.print(f"serving on http://{bind_host}:{bind_port} (environment: {settings.env.value})")
+    uvicorn.run(create_app(settings), host=bind_host, port=bind_port, log_level="warning")
+
+
+def run() -> None:
+    """Console-script entry point."""
+    app()

@@ -1,0 +1,221 @@
+"""Process settings: read once from the environment and `.env`, validated all at once.
+
+Why one `Settings` class: every start-up path (server, worker, CLI) validates the same way and
+reports *every* invalid field in one message, named by the environment variable a user sets.
+Nothing is built at import time; `get_settings()` caches one instance, tests build their own.
+
+Per-integration runtime configuration (enabled, mode, limits, credentials) lives in the
+database, not here: see `integrations.runtime_config`.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, Literal
+
+from cryptography.fernet import Fernet
+from pydantic import BaseModel, Field, SecretStr, ValidationError, ValidationInfo, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from integrations.errors import ConfigError
+
+__all__ = [
+    "Environment",
+    "HttpSettings",
+    "LogLevel",
+    "LoggingSettings",
+    "ServerSettings",
+    "Settings",
+    "env_name",
+    "get_settings",
+    "is_placeholder",
+    "load_settings",
+]
+
+ENV_PREFIX = "INTEGRATIONS_"
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+
+# Values people leave in templates; a production start with one of these is refused.
+_PLACEHOLDER = re.compile(
+    r"^(change[-_ ]?(this|me|it)|placeholder|secret|password|example|todo|xxx+|test|"
+    r"default|your[-_ ].*|<.*>|\$\{.*\}|\.\.\.)$",
+    re.IGNORECASE,
+)
+_MIN_ADMIN_TOKEN = 24
+
+
+class Environment(StrEnum):
+    """Where the process runs; each environment has its own defaults."""
+
+    DEVELOPMENT = "development"
+    STAGING = "staging"
+    PRODUCTION = "production"
+
+
+def is_placeholder(value: str) -> bool:
+    """True for empty values and the template words people forget to replace."""
+    stripped = value.strip()
+    return not stripped or bool(_PLACEHOLDER.match(stripped))
+
+
+class LoggingSettings(BaseModel):
+    """Log level and format; `integration_levels` overrides the level per connector."""
+
+    level: LogLevel = "INFO"
+    format: Literal["json", "console"] | None = None
+    integration_levels: dict[str, LogLevel] = Field(default_factory=dict)
+
+    @field_validator("level", mode="before")
+    @classmethod
+    def _upper(cls, value: Any) -> Any:
+        return value.upper() if isinstance(value, str) else value
+
+
+class ServerSettings(BaseModel):
+    """Where `integrations serve` listens."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+
+
+class HttpSettings(BaseModel):
+    """Defaults of the outbound HTTP client (seconds); connectors may override them."""
+
+    timeout: float = Field(default=30.0, gt=0, le=600)
+    connect_timeout: float = Field(default=10.0, gt=0, le=120)
+    max_connections: int = Field(default=100, ge=1, le=10_000)
+
+
+class Settings(BaseSettings):
+    """All process settings. Environment variables use the `INTEGRATIONS_` prefix.
+
+    Groups nest with `__`: `INTEGRATIONS_LOGGING__LEVEL=DEBUG`, `INTEGRATIONS_SERVER__PORT=9000`.
+    """
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter="__",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        validate_default=True,
+    )
+
+    env: Environment = Environment.DEVELOPMENT
+    var_dir: Path = Path("var")
+    database_url: str | None = None
+    redis_url: str | None = None
+    secret_key: SecretStr | None = None
+    admin_token: SecretStr | None = None
+    logging: LoggingSettings = Field(default_factory=LoggingSettings)
+    server: ServerSettings = Field(default_factory=ServerSettings)
+    http: HttpSettings = Field(default_factory=HttpSettings)
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        allowed = ("sqlite+aiosqlite://", "postgresql+psycopg://", "postgresql://")
+        if not value.startswith(allowed):
+            raise ValueError("must start with sqlite+aiosqlite://, postgresql+psycopg://")
+        if value.startswith("postgresql://"):
+            return "postgresql+psycopg://" + value.removeprefix("postgresql://")
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must be a redis:// or rediss:// URL")
+        return value
+
+    @field_validator("secret_key")
+    @classmethod
+    def _secret_key(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            if info.data.get("env") == Environment.PRODUCTION:
+                raise ValueError(
+                    "is required in production (one or more Fernet keys, newest first)"
+                )
+            return None
+        for key in value.get_secret_value().split(","):
+            try:
+                Fernet(key.strip().encode())
+            except ValueError:
+                raise ValueError(
+                    "each comma-separated key must be a Fernet key "
+                    "(32 url-safe base64 bytes; make one with `integrations secrets keygen`)"
+                ) from None
+        return value
+
+    @field_validator("admin_token")
+    @classmethod
+    def _admin_token(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        raw = value.get_secret_value() if value is not None else ""
+        if info.data.get("env") != Environment.PRODUCTION:
+            return value if raw.strip() else None
+        if is_placeholder(raw):
+            raise ValueError("is required in production and must not be a placeholder")
+        if len(raw) < _MIN_ADMIN_TOKEN:
+            raise ValueError(f"must be at least {_MIN_ADMIN_TOKEN} characters in production")
+        return value
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL, defaulting to a SQLite file under `var_dir`."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.var_dir / 'integrations.db').as_posix()}"
+
+    @property
+    def log_format(self) -> Literal["json", "console"]:
+        """JSON outside development unless set explicitly."""
+        if self.logging.format:
+            return self.logging.format
+        return "console" if self.env == Environment.DEVELOPMENT else "json"
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == Environment.PRODUCTION
+
+
+def env_name(loc: tuple[int | str, ...]) -> str:
+    """The environment variable a validation error location refers to."""
+    return ENV_PREFIX + "__".join(str(part) for part in loc).upper()
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build and validate settings, raising one `ConfigError` that names every bad field.
+
+    Args:
+        **overrides: values that take precedence over the environment (tests, CLI flags).
+    """
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        problems = [(env_name(err["loc"]), _reason(err)) for err in exc.errors()]
+        raise ConfigError(
+            f"invalid configuration: {len(problems)} problem(s)", problems=problems
+        ) from None
+
+
+def _reason(err: Any) -> str:
+    message = str(err["msg"]).removeprefix("Value error, ")
+    if err.get("type") in {"string_type", "missing"}:
+        return message
+    value = err.get("input")
+    # Echo short non-secret inputs so users see what was read; never echo secret fields.
+    secret = any(str(p) in {"secret_key", "admin_token"} for p in err["loc"])
+    if not secret and isinstance(value, str | int | float) and len(str(value)) <= 40:
+        return f"{message} (got {value!r})"
+    return message
+
+
+@functools.lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, validated once."""
+    return load_settings()

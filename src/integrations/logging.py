@@ -1,0 +1,193 @@
+"""Structured logging: one structlog chain, secrets redacted, a trace id on every line.
+
+The chain is contextvars → trace id → level filter → timestamp → exception text →
+`RedactSecrets` → JSON (production, staging) or console (development). Redaction runs *after*
+exceptions are rendered to text, so a secret inside an exception message or a URL is masked too.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import logging
+import re
+import sys
+import uuid
+from collections.abc import Iterator, Mapping
+from typing import Any, TextIO
+
+import structlog
+from pydantic import SecretStr
+from structlog.typing import EventDict, Processor, WrappedLogger
+
+__all__ = [
+    "MASK",
+    "RedactSecrets",
+    "bind_trace_id",
+    "configure_logging",
+    "current_trace_id",
+    "get_logger",
+    "redact",
+    "redact_text",
+    "register_secret",
+]
+
+MASK = "***"
+_LEVELS = {"debug": 10, "info": 20, "warning": 30, "error": 40, "critical": 50, "exception": 40}
+
+# Keys whose values are secrets wherever they appear (headers, bodies, settings, kwargs).
+_SECRET_KEY = re.compile(
+    r"(authorization|auth[-_]?token|token|secret|passw(or)?d|passwd|api[-_]?key|apikey|"
+    r"cookie|signature|credential|private[-_]?key|session[-_]?id|client[-_]?secret|x-api-key)",
+    re.IGNORECASE,
+)
+_QUERY_SECRET = re.compile(
+    r"(?P<key>[?&;](?:[\w.-]*(?:token|secret|signature|passw(?:or)?d|api[-_]?key|apikey|"
+    r"key|sig|credential|code)[\w.-]*)=)(?P<value>[^&#\s'\"]*)",
+    re.IGNORECASE,
+)
+_AUTH_SCHEME = re.compile(
+    r"(?P<key>\b(?:(?:bearer|basic|api-key|token)\s+)+)(?P<value>[A-Za-z0-9._~+/=-]{4,})",
+    re.IGNORECASE,
+)
+_KNOWN_SECRETS: set[str] = set()
+_MIN_KNOWN_SECRET = 6
+
+_trace_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("trace_id", default=None)
+
+
+def register_secret(value: str | SecretStr | None) -> None:
+    """Remember a secret value so it is masked wherever it shows up in a log line.
+
+    Short values are ignored: masking every "abc" in every line would destroy the logs.
+    """
+    raw = value.get_secret_value() if isinstance(value, SecretStr) else value
+    if raw and len(raw) >= _MIN_KNOWN_SECRET:
+        _KNOWN_SECRETS.add(raw)
+
+
+def redact_text(text: str) -> str:
+    """Mask known secret values, secret query parameters and auth header values in a string."""
+    for secret in sorted(_KNOWN_SECRETS, key=len, reverse=True):
+        if secret in text:
+            text = text.replace(secret, MASK)
+    text = _QUERY_SECRET.sub(lambda m: m.group("key") + MASK, text)
+    return _AUTH_SCHEME.sub(lambda m: m.group("key") + MASK, text)
+
+
+def redact(value: Any, *, _depth: int = 0) -> Any:
+    """Return a copy of `value` with secrets masked at any depth (dicts, lists, strings)."""
+    if _depth > 50:
+        return MASK
+    if isinstance(value, SecretStr):
+        return MASK
+    if isinstance(value, str):
+        return redact_text(value)
+    if isinstance(value, Mapping):
+        return {
+            k: (MASK if _SECRET_KEY.search(str(k)) else redact(v, _depth=_depth + 1))
+            for k, v in value.items()
+        }
+    if isinstance(value, list | tuple | set | frozenset):
+        return [redact(v, _depth=_depth + 1) for v in value]
+    if isinstance(value, bytes):
+        return redact_text(value.decode("utf-8", "replace"))
+    if isinstance(value, int | float | bool) or value is None:
+        return value
+    return redact_text(str(value))
+
+
+class RedactSecrets:
+    """structlog processor: masks secret-named keys and secret values in the whole event."""
+
+    __slots__ = ()
+
+    def __call__(self, logger: WrappedLogger, name: str, event_dict: EventDict) -> EventDict:
+        return {
+            key: (MASK if _SECRET_KEY.search(key) else redact(value))
+            for key, value in event_dict.items()
+        }
+
+
+class IntegrationLevelFilter:
+    """Drops events below the level set for their `integration` (or the global level)."""
+
+    __slots__ = ("_default", "_levels")
+
+    def __init__(self, default: str, levels: Mapping[str, str]) -> None:
+        self._default = _LEVELS[default.lower()]
+        self._levels = {k: _LEVELS[v.lower()] for k, v in levels.items()}
+
+    def __call__(self, logger: WrappedLogger, name: str, event_dict: EventDict) -> EventDict:
+        threshold = self._levels.get(str(event_dict.get("integration")), self._default)
+        if _LEVELS.get(name, 20) < threshold:
+            raise structlog.DropEvent
+        return event_dict
+
+
+def current_trace_id() -> str:
+    """The trace id of the current request or job, created on first use."""
+    value = _trace_id.get()
+    if value is None:
+        value = uuid.uuid4().hex
+        _trace_id.set(value)
+    return value
+
+
+@contextlib.contextmanager
+def bind_trace_id(trace_id: str | None = None) -> Iterator[str]:
+    """Bind a trace id for the duration of a request or job (a new one unless given)."""
+    token = _trace_id.set(trace_id or uuid.uuid4().hex)
+    try:
+        yield _trace_id.get() or ""
+    finally:
+        _trace_id.reset(token)
+
+
+def _add_trace_id(logger: WrappedLogger, name: str, event_dict: EventDict) -> EventDict:
+    event_dict.setdefault("trace_id", current_trace_id())
+    return event_dict
+
+
+def configure_logging(
+    *,
+    level: str = "INFO",
+    fmt: str = "console",
+    integration_levels: Mapping[str, str] | None = None,
+    stream: TextIO | None = None,
+) -> None:
+    """Configure structlog (and the stdlib root logger) for the whole process.
+
+    Args:
+        level: the global minimum level.
+        fmt: "json" or "console".
+        integration_levels: per-connector minimum levels, e.g. {"pandadoc": "DEBUG"}.
+        stream: where lines go; stderr by default.
+    """
+    renderer: Processor = (
+        structlog.processors.JSONRenderer()
+        if fmt == "json"
+        else structlog.dev.ConsoleRenderer(colors=False)
+    )
+    processors: list[Processor] = [
+        structlog.contextvars.merge_contextvars,
+        _add_trace_id,
+        IntegrationLevelFilter(level, integration_levels or {}),
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        structlog.processors.format_exc_info,
+        RedactSecrets(),
+        renderer,
+    ]
+    structlog.configure(
+        processors=processors,
+        wrapper_class=structlog.make_filtering_bound_logger(logging.DEBUG),
+        logger_factory=structlog.WriteLoggerFactory(file=stream or sys.stderr),
+        cache_logger_on_first_use=False,
+    )
+    logging.basicConfig(level=level.upper(), stream=stream or sys.stderr, force=True)
+
+
+def get_logger(**initial: Any) -> Any:
+    """A structlog logger with `initial` values bound (e.g. integration="pandadoc")."""
+    return structlog.get_logger().bind(**initial)

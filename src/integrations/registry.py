@@ -1,0 +1,180 @@
+"""The one list of connectors: name, purpose, settings and runtime defaults.
+
+Everything that enumerates connectors (the admin API, `config template`, the dashboard, MCP)
+reads this list, so adding a connector starts here. Limits marked uncertain in the vendor
+brief are defaults an operator can change, never constants in code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from integrations.errors import ConfigError
+from integrations.runtime_config import IntegrationSettings, RateLimitWindow
+
+__all__ = ["CONNECTORS", "ConnectorInfo", "EnvVarDoc", "get_connector", "render_template"]
+
+
+@dataclass(frozen=True, slots=True)
+class EnvVarDoc:
+    """One environment variable a connector reads, documented for `config template`."""
+
+    name: str
+    description: str
+    example: str
+    secret: bool = False
+    required: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectorInfo:
+    """A connector's identity and its documented defaults."""
+
+    name: str
+    title: str
+    summary: str
+    env: tuple[EnvVarDoc, ...]
+    defaults: IntegrationSettings = field(default_factory=IntegrationSettings)
+
+
+def _per(limit: int, seconds: float) -> RateLimitWindow:
+    return RateLimitWindow(limit=limit, period_seconds=seconds)
+
+
+CONNECTORS: dict[str, ConnectorInfo] = {
+    c.name: c
+    for c in (
+        ConnectorInfo(
+            "pandadoc",
+            "PandaDoc",
+            "Documents from templates or PDFs, e-signature, status webhooks.",
+            (
+                EnvVarDoc(
+                    "PANDADOC_API_KEY", "API key (Authorization: API-Key)", "pd-key", True, True
+                ),
+                EnvVarDoc("PANDADOC_BASE_URL", "API host override", "https://api.pandadoc.com"),
+                EnvVarDoc("PANDADOC_WEBHOOK_SHARED_KEY", "webhook shared key", "wh-key", True),
+            ),
+            IntegrationSettings(rate_limits=(_per(300, 60),)),
+        ),
+        ConnectorInfo(
+            "typeform",
+            "Typeform",
+            "Form webhooks (setup, status, repair) and responses.",
+            (
+                EnvVarDoc(
+                    "TYPEFORM_TOKEN", "personal access token (Bearer)", "tfp_xxx", True, True
+                ),
+                EnvVarDoc("TYPEFORM_BASE_URL", "API host override", "https://api.typeform.com"),
+            ),
+            IntegrationSettings(rate_limits=(_per(2, 1),)),
+        ),
+        ConnectorInfo(
+            "practicepanther",
+            "PracticePanther",
+            "OAuth2; contacts, matters and tasks synced into local tables.",
+            (
+                EnvVarDoc("PRACTICEPANTHER_CLIENT_ID", "OAuth client id", "pp-client", False, True),
+                EnvVarDoc(
+                    "PRACTICEPANTHER_CLIENT_SECRET", "OAuth client secret", "pp-secret", True, True
+                ),
+                EnvVarDoc(
+                    "PRACTICEPANTHER_REDIRECT_URI",
+                    "registered redirect URI",
+                    "https://example.org/oauth/callback",
+                ),
+                EnvVarDoc(
+                    "PRACTICEPANTHER_BASE_URL",
+                    "API host override",
+                    "https://app.practicepanther.com",
+                ),
+            ),
+            # Unverified vendor limit (brief: L); conservative default, configurable.
+            IntegrationSettings(rate_limits=(_per(300, 300),)),
+        ),
+        ConnectorInfo(
+            "nicednb",
+            "NICE D&B",
+            "Korean company and representative search (contract under agreement).",
+            (
+                EnvVarDoc("NICEDNB_APP_KEY", "application key", "app-key", True, True),
+                EnvVarDoc("NICEDNB_APP_SECRET", "application secret", "app-secret", True, True),
+                EnvVarDoc(
+                    "NICEDNB_BASE_URL", "API host (deployment-specific)", "https://gate.nicednb.com"
+                ),
+            ),
+            IntegrationSettings(cache_ttl_seconds=86_400),
+        ),
+        ConnectorInfo(
+            "email",
+            "Email (SMTP)",
+            "Templated email through an SMTP provider, delivery tracking.",
+            (
+                EnvVarDoc("EMAIL_SMTP_HOST", "SMTP host", "smtp.sendgrid.net", False, True),
+                EnvVarDoc("EMAIL_SMTP_PORT", "SMTP port (587 STARTTLS, 465 TLS)", "587"),
+                EnvVarDoc("EMAIL_SMTP_USERNAME", "SMTP user name", "apikey"),
+                EnvVarDoc("EMAIL_SMTP_PASSWORD", "SMTP password or API key", "smtp-pass", True),
+                EnvVarDoc("EMAIL_FROM", "sender address", "noreply@example.org", False, True),
+            ),
+            IntegrationSettings(rate_limits=(_per(30, 60),)),
+        ),
+        ConnectorInfo(
+            "sms",
+            "SMS (AWS SNS)",
+            "SMS through AWS SNS Publish, E.164 validation, delivery status.",
+            (
+                EnvVarDoc("AWS_REGION", "AWS region", "ap-northeast-2", False, True),
+                EnvVarDoc("AWS_ACCESS_KEY_ID", "access key id", "AKIA...", True),
+                EnvVarDoc("AWS_SECRET_ACCESS_KEY", "secret access key", "aws-secret", True),
+                EnvVarDoc("SMS_SENDER_ID", "sender id (3-11 alphanumerics)", "ACME"),
+            ),
+            IntegrationSettings(rate_limits=(_per(20, 1),)),
+        ),
+        ConnectorInfo(
+            "address",
+            "Korean address search",
+            "Road-name address search (juso.go.kr, Kakao Local).",
+            (
+                EnvVarDoc("ADDRESS_JUSO_KEY", "juso.go.kr confmKey", "devU01TX0...", True),
+                EnvVarDoc("ADDRESS_KAKAO_KEY", "Kakao REST API key", "kakao-key", True),
+            ),
+            IntegrationSettings(cache_ttl_seconds=86_400),
+        ),
+        ConnectorInfo(
+            "mock",
+            "Mock",
+            "A configurable connector for development and tests (no vendor).",
+            (),
+            IntegrationSettings(mode="mock"),
+        ),
+    )
+}
+
+
+def get_connector(name: str) -> ConnectorInfo:
+    """The connector called `name`; ConfigError listing the known ones otherwise."""
+    try:
+        return CONNECTORS[name]
+    except KeyError:
+        known = ", ".join(sorted(CONNECTORS))
+        raise ConfigError(f"unknown connector {name!r}; known connectors: {known}") from None
+
+
+def render_template(name: str) -> str:
+    """A documented `.env` example plus the runtime defaults of connector `name`."""
+    info = get_connector(name)
+    lines = [f"# {info.title}: {info.summary}", "# Environment (.env; never commit real values)"]
+    for var in info.env:
+        flags = ", ".join(
+            f
+            for f in ("required" if var.required else "optional", "secret" if var.secret else "")
+            if f
+        )
+        lines += [f"# {var.description} ({flags})", f"{var.name}={var.example}"]
+    runtime = info.defaults.model_dump_json(indent=2)
+    lines += [
+        "",
+        "# Runtime configuration (PATCH /api/v1/integrations/" + name + "); defaults:",
+        *(f"# {line}" for line in runtime.splitlines()),
+    ]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,78 @@
+"""Admin API tokens: created once, shown once, stored only as a SHA-256 hash.
+
+A token reads `itk_<id>_<secret>`: the id finds the row through the primary key, and the
+hash of the secret is compared in constant time, so a lookup leaks neither timing nor tokens.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from integrations.storage.tables import AdminTokenRow, utcnow
+
+__all__ = ["AdminTokenRepository", "CreatedToken", "hash_secret"]
+
+PREFIX = "itk"
+
+
+def hash_secret(secret: str) -> str:
+    """Hex SHA-256 of a token secret (tokens are random, so no salt or slow hash is needed)."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class CreatedToken:
+    """A newly created token: `token` is shown once and never stored."""
+
+    id: str
+    name: str
+    token: str
+
+
+class AdminTokenRepository:
+    """Creates, verifies and revokes admin tokens; the caller commits."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def create(self, *, name: str) -> CreatedToken:
+        """Create a token named `name` and return it in clear, once."""
+        token_id = secrets.token_hex(8)
+        secret = secrets.token_urlsafe(32)
+        self._session.add(AdminTokenRow(id=token_id, name=name, token_hash=hash_secret(secret)))
+        await self._session.flush()
+        return CreatedToken(id=token_id, name=name, token=f"{PREFIX}_{token_id}_{secret}")
+
+    async def verify(self, token: str) -> str | None:
+        """The token's name when it is valid and not revoked, else None."""
+        prefix, _, rest = token.partition("_")
+        token_id, _, secret = rest.partition("_")
+        if prefix != PREFIX or not token_id or not secret:
+            return None
+        row = await self._session.get(AdminTokenRow, token_id)
+        expected = row.token_hash if row is not None else hash_secret("")
+        matches = hmac.compare_digest(expected, hash_secret(secret))
+        if row is None or not matches or row.revoked_at is not None:
+            return None
+        row.last_used_at = utcnow()
+        return row.name
+
+    async def revoke(self, *, token_id: str) -> bool:
+        """Revoke a token by id; False when there is no such token."""
+        row = await self._session.get(AdminTokenRow, token_id)
+        if row is None:
+            return False
+        row.revoked_at = utcnow()
+        return True
+
+    async def list_all(self) -> list[AdminTokenRow]:
+        """Every token (hashes only), oldest first."""
+        return list(
+            await self._session.scalars(select(AdminTokenRow).order_by(AdminTokenRow.created_at))
+        )
