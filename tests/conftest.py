@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -24,13 +23,6 @@ _KEEP = {
     "INTEGRATIONS_TEST_REDIS_URL",
 }
 _VENDOR_PREFIXES = ("PANDADOC_", "TYPEFORM_", "PRACTICEPANTHER_", "NICEDNB_", "EMAIL_", "SMS_")
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Run every `async def` test on anyio without marking each one."""
-    for item in items:
-        if isinstance(item, pytest.Function) and inspect.iscoroutinefunction(item.obj):
-            item.add_marker(pytest.mark.anyio)
 
 
 @pytest.fixture(name="anyio_backend")

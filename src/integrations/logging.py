@@ -50,6 +50,13 @@ _AUTH_SCHEME = re.compile(
     r"(?P<key>\b(?:(?:bearer|basic|api-key|token)\s+)+)(?P<value>[A-Za-z0-9._~+/=-]{4,})",
     re.IGNORECASE,
 )
+# `key: value` / `key=value` pairs inside free text (reprs, exception messages, headers dumps).
+_KV_SECRET = re.compile(
+    r"(?P<key>[\"']?[\w-]*(?:authorization|token|secret|passw(?:or)?d|api[-_]?key|apikey|cookie|"
+    r"signature|credential)[\w-]*[\"']?\s*[:=]\s*)"
+    r"(?:(?P<q>[\"'])(?P<quoted>.*?)(?P=q)|(?P<value>[^\s,;&})\]]+))",
+    re.IGNORECASE,
+)
 _KNOWN_SECRETS: set[str] = set()
 _MIN_KNOWN_SECRET = 6
 
@@ -72,7 +79,13 @@ def redact_text(text: str) -> str:
         if secret in text:
             text = text.replace(secret, MASK)
     text = _QUERY_SECRET.sub(lambda m: m.group("key") + MASK, text)
-    return _AUTH_SCHEME.sub(lambda m: m.group("key") + MASK, text)
+    text = _AUTH_SCHEME.sub(lambda m: m.group("key") + MASK, text)
+    return _KV_SECRET.sub(_mask_pair, text)
+
+
+def _mask_pair(match: re.Match[str]) -> str:
+    quote = match.group("q") or ""
+    return f"{match.group('key')}{quote}{MASK}{quote}"
 
 
 def redact(value: Any, *, _depth: int = 0) -> Any:

@@ -1,0 +1,3 @@
+"""The resilient call pipeline; no connector names in here."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""Telemetry: call records, metrics, health, alerts."""
+
+__all__: list[str] = []

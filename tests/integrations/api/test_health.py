@@ -1,0 +1,108 @@
+"""`/healthz`: 200 at the migrated head; 503 when the schema is behind or the database is down."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import anyio
+import httpx
+import pytest
+
+from integrations import __version__
+from integrations.api.app import TRACE_HEADER, create_app
+from integrations.config import Settings, load_settings
+from integrations.services import Services
+from integrations.storage import migrate
+
+
+async def _healthz(settings: Settings, services: Services) -> httpx.Response:
+    """GET /healthz without a lifespan: the services are handed to the app directly."""
+    app = create_app(settings, services)
+    app.state.services = services
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        return await client.get("/healthz")
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+async def test_migrated_database_is_healthy(settings: Settings) -> None:
+    """After `migrate.upgrade` the database answers at the shipped head, so 200 without a token."""
+    await anyio.to_thread.run_sync(migrate.upgrade, settings.resolved_database_url)
+    services = Services(settings)
+    try:
+        response = await _healthz(settings, services)
+    finally:
+        await services.close()
+
+    assert response.status_code == 200
+    body = response.json()
+    head = migrate.head_revision()
+    assert body["status"] == "ok"
+    assert body["database"] == "ok"
+    assert body["version"] == __version__
+    assert body["migration"] == {"current": head, "head": head}
+    assert response.headers[TRACE_HEADER]
+
+
+async def test_empty_database_is_unhealthy(settings: Settings) -> None:
+    """A reachable database without any migration is reported as 503 with no current revision."""
+    services = Services(settings)
+    try:
+        response = await _healthz(settings, services)
+    finally:
+        await services.close()
+
+    assert response.status_code == 503
+    body = response.json()
+    assert body["status"] == "error"
+    assert body["database"] == "ok"
+    assert body["migration"] == {"current": None, "head": migrate.head_revision()}
+
+
+async def test_tables_without_migration_history_are_unhealthy(
+    settings: Settings, services: Services
+) -> None:
+    """Tables made by `create_all` carry no Alembic revision, so the schema counts as behind."""
+    response = await _healthz(settings, services)
+
+    assert response.status_code == 503
+    assert response.json()["migration"]["current"] is None
+
+
+@pytest.mark.parametrize(
+    "where",
+    [
+        pytest.param("sqlite-path-is-a-folder", id="sqlite-path-is-a-folder"),
+        pytest.param("postgres-closed-port", id="postgres-closed-port"),
+    ],
+)
+async def test_unreachable_database_is_unhealthy(
+    where: str, tmp_path: Path, secret_key: str
+) -> None:
+    """A database that cannot be opened gives 503 naming the error type, not a 500."""
+    if where == "sqlite-path-is-a-folder":
+        folder = tmp_path / "not-a-file.db"
+        folder.mkdir()
+        url = f"sqlite+aiosqlite:///{folder}"
+    else:
+        url = f"postgresql+psycopg://postgres@127.0.0.1:{_closed_port()}/postgres"
+    settings = load_settings(database_url=url, var_dir=tmp_path / "var", secret_key=secret_key)
+    services = Services(settings)
+    try:
+        with anyio.fail_after(15):
+            response = await _healthz(settings, services)
+    finally:
+        await services.close()
+
+    assert response.status_code == 503
+    body = response.json()
+    assert body["status"] == "error"
+    assert body["database"].startswith("unreachable (")
+    assert "migration" not in body
