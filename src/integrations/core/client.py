@@ -1,0 +1,249 @@
+"""`BaseIntegration`: the one way every connector calls its vendor.
+
+`call()` runs the request through record → cache → retry → circuit breaker → rate limiter →
+transport, maps error answers to the error tree, and writes one call record, one metrics
+observation and one log line per logical call, with the trace id and secrets redacted.
+"""
+
+from __future__ import annotations
+
+import abc
+import inspect
+import random
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from integrations.core.cache import CacheLayer, ResponseCache, generate_cache_key
+from integrations.core.circuit import CircuitBreaker, CircuitLayer, CircuitListener
+from integrations.core.clock import Clock, SystemClock
+from integrations.core.context import EXTENSION, CallContext, Priority
+from integrations.core.engines import DEFAULT_ENGINE, EngineName, create_transport
+from integrations.core.errormap import ErrorMap
+from integrations.core.ratelimit import RateLimiter, RateLimitLayer
+from integrations.core.retry import RetryLayer, RetryPolicy
+from integrations.core.spec import ProviderSpec
+from integrations.core.state import MemoryStateStore, StateStore
+from integrations.core.summary import record_for
+from integrations.errors import CircuitOpenError, IntegrationError, error_for_transport
+from integrations.logging import current_trace_id, get_logger, register_secret
+from integrations.telemetry.metrics import MetricsRecorder
+from integrations.telemetry.recorder import CallRecorder, MemoryCallRecorder
+
+__all__ = ["BaseIntegration", "Fallback", "HealthResult"]
+
+Fallback = Callable[[], Awaitable[httpx.Response] | httpx.Response]
+_WRITES = frozenset({"POST", "PATCH"})
+_log = get_logger()
+
+
+@dataclass(frozen=True, slots=True)
+class HealthResult:
+    """The outcome of one health check."""
+
+    healthy: bool
+    latency_ms: float
+    message: str = ""
+
+
+class BaseIntegration(abc.ABC):
+    """A connector's client: owns one transport chain built from its `ProviderSpec`.
+
+    Args:
+        spec: the vendor described as data (runtime settings already applied).
+        credentials: secrets for the spec's auth scheme; registered for log redaction.
+        store: shared state of breaker, limiter and cache (memory unless given).
+        clock: time source; a `VirtualClock` makes tests wait for nothing.
+        transport: the bottom transport (an `ASGITransport` in mock mode); else `engine`.
+        recorder: where call records go; metrics: the in-process metrics.
+        is_mock: the transport is a simulator; records and logs say so.
+    """
+
+    def __init__(
+        self,
+        spec: ProviderSpec,
+        *,
+        credentials: Mapping[str, str] | None = None,
+        store: StateStore | None = None,
+        clock: Clock | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        engine: EngineName = DEFAULT_ENGINE,
+        recorder: CallRecorder | None = None,
+        metrics: MetricsRecorder | None = None,
+        circuit_listeners: list[CircuitListener] | None = None,
+        rng: Callable[[], float] = random.random,
+        is_mock: bool = False,
+    ) -> None:
+        self.spec = spec
+        self.credentials = dict(credentials or {})
+        for value in self.credentials.values():
+            register_secret(value)
+        self.clock = clock or SystemClock()
+        self.store = store or MemoryStateStore(self.clock)
+        self.recorder = recorder or MemoryCallRecorder()
+        self.metrics = metrics or MetricsRecorder()
+        self.is_mock = is_mock
+        self.errors = ErrorMap(spec)
+        bottom = transport or create_transport(engine, timeout=spec.timeout_seconds)
+        self.limiter = RateLimiter(
+            spec.name,
+            spec.rate_limits,
+            self.store,
+            self.clock,
+            background_share=spec.background_share,
+        )
+        self.breaker = CircuitBreaker(
+            spec.name, spec.circuit, self.store, self.clock, circuit_listeners
+        )
+        self.cache = ResponseCache(self.store)
+        layers: httpx.AsyncBaseTransport = RateLimitLayer(bottom, self.limiter)
+        layers = CircuitLayer(layers, self.breaker)
+        layers = RetryLayer(layers, RetryPolicy(spec.retry, rng), self.clock)
+        self._chain = CacheLayer(layers, self.cache, spec.cache_ttl_seconds)
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @abc.abstractmethod
+    async def health_check(self) -> HealthResult:
+        """Probe the vendor cheaply (an authenticated read)."""
+
+    def generate_cache_key(self, request: httpx.Request) -> str:
+        """The cache key `call()` would use for `request`."""
+        return generate_cache_key(self.name, request)
+
+    def build_request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        content: bytes | None = None,
+        data: Mapping[str, Any] | None = None,
+        files: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> httpx.Request:
+        """A request to `path` under the base URL, authenticated, with an idempotency key
+        on writes when the vendor supports one (generated once, reused by every attempt)."""
+        url = path if path.startswith(("http://", "https://")) else self.spec.base_url + path
+        query = {k: v for k, v in (params or {}).items() if v is not None}
+        merged = dict(headers or {})
+        auth = self.spec.auth
+        secret = self.credentials.get(auth.credential)
+        if auth.scheme == "header" and secret:
+            merged.setdefault(auth.name, f"{auth.prefix}{secret}")
+        elif auth.scheme == "query" and secret:
+            query[auth.name] = secret
+        key_header = self.spec.retry.idempotency_header
+        if key_header and method.upper() in _WRITES:
+            merged.setdefault(key_header, uuid.uuid4().hex)
+        return httpx.Request(
+            method,
+            url,
+            params=query or None,
+            json=json,
+            content=content,
+            data=data,
+            files=files,
+            headers=merged,
+        )
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        operation: str,
+        fallback: Fallback | None = None,
+        priority: Priority = "interactive",
+        cache_ttl: float | None = None,
+        **kw: Any,
+    ) -> httpx.Response:
+        """`build_request` then `call`, for the common case."""
+        request = self.build_request(method, path, **kw)
+        return await self.call(
+            request, operation=operation, fallback=fallback, priority=priority, cache_ttl=cache_ttl
+        )
+
+    async def call(
+        self,
+        request: httpx.Request,
+        *,
+        operation: str,
+        fallback: Fallback | None = None,
+        priority: Priority = "interactive",
+        cache_ttl: float | None = None,
+    ) -> httpx.Response:
+        """Send `request` through the whole pipeline; the single entry point.
+
+        Returns the successful response (2xx/3xx). On an open circuit returns `fallback()`
+        when given, else raises `CircuitOpenError` carrying the next trial time.
+
+        Raises:
+            IntegrationError: the mapped error of a failed call (see `integrations.errors`).
+        """
+        ctx = CallContext(self.name, operation, priority, cache_ttl, is_mock=self.is_mock)
+        request.extensions[EXTENSION] = ctx
+        request.extensions["timeout"] = {
+            "connect": self.spec.timeout_seconds,
+            "read": self.spec.timeout_seconds,
+            "write": self.spec.timeout_seconds,
+            "pool": self.spec.timeout_seconds,
+        }
+        started = time.perf_counter()
+        response: httpx.Response | None = None
+        error: IntegrationError | None = None
+        try:
+            response = await self._chain.handle_async_request(request)
+            await response.aread()
+            if response.status_code >= 400:
+                error = self.errors.to_error(response, now=self.clock.now())
+        except httpx.TransportError as exc:
+            error = error_for_transport(exc, provider=self.name)
+        except IntegrationError as exc:
+            error = exc
+        self._finish(ctx, request, response, error, started)
+        if isinstance(error, CircuitOpenError) and fallback is not None:
+            result = fallback()
+            return await result if inspect.isawaitable(result) else result
+        if error is not None:
+            raise error
+        assert response is not None
+        return response
+
+    def _finish(
+        self,
+        ctx: CallContext,
+        request: httpx.Request,
+        response: httpx.Response | None,
+        error: IntegrationError | None,
+        started: float,
+    ) -> None:
+        duration_ms = (time.perf_counter() - started) * 1000
+        record = record_for(ctx, request, response, error, duration_ms, current_trace_id())
+        self.recorder.record(record)
+        self.metrics.observe(record)
+        (_log.info if error is None else _log.warning)(
+            "call.completed",
+            integration=self.name,
+            operation=ctx.operation,
+            method=request.method,
+            url=record.url,
+            status=record.status_code,
+            duration_ms=round(duration_ms, 2),
+            retries=ctx.retry_count,
+            cache_hit=ctx.cache_hit,
+            mock=self.is_mock,
+            error=record.error_class,
+        )
+
+    async def aclose(self) -> None:
+        """Close the transport chain and flush call records."""
+        await self._chain.aclose()
+        await self.recorder.flush()

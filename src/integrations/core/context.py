@@ -1,0 +1,55 @@
+"""Per-call context that travels with the request through every layer.
+
+Layers are plain `httpx.AsyncBaseTransport` wrappers, so what they need to know about the
+logical call (operation, priority, cache TTL) and what they report back (attempts, cache hit,
+limiter waits) rides in `request.extensions`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import httpx
+
+__all__ = ["EXTENSION", "CallContext", "call_context"]
+
+EXTENSION = "integrations.call"
+Priority = Literal["interactive", "background"]
+
+
+@dataclass(slots=True)
+class CallContext:
+    """What one logical call asks for, and what happened to it.
+
+    Args:
+        integration: connector name.
+        operation: the operation name, e.g. "send_document".
+        priority: background work may not use the budget's reserved share.
+        cache_ttl: seconds to cache a successful read; None = the spec's default, 0 = never.
+    """
+
+    integration: str
+    operation: str
+    priority: Priority = "interactive"
+    cache_ttl: float | None = None
+    is_mock: bool = False
+    attempts: int = 0
+    cache_hit: bool = False
+    limiter_wait_seconds: float = 0.0
+    limiter_waits: int = 0
+    attempt_log: list[str] = field(default_factory=list)
+
+    @property
+    def retry_count(self) -> int:
+        """Attempts after the first."""
+        return max(0, self.attempts - 1)
+
+
+def call_context(request: httpx.Request) -> CallContext:
+    """The context of `request`; a bare one when a layer is used on its own."""
+    ctx = request.extensions.get(EXTENSION)
+    if not isinstance(ctx, CallContext):
+        ctx = CallContext(integration="unknown", operation=f"{request.method} {request.url.path}")
+        request.extensions[EXTENSION] = ctx
+    return ctx

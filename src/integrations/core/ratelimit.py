@@ -1,0 +1,157 @@
+"""Client-side rate limiting: several sliding windows at once, priority lanes, FIFO waits.
+
+Sliding-window logs, not token buckets: a bucket of capacity N refilled at N per period lets
+up to 2N requests into one period (a full burst, then the refill), and vendors count per
+window. A log admits a request only if the last `period` seconds hold fewer than `limit`,
+so no window of the limiter's length ever sees more than its limit.
+
+Background calls (syncs, bulk sends) see each window shrunk by `background_share`, so the
+last part of every budget always stays for interactive calls.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import math
+from collections import Counter
+
+import httpx
+
+from integrations.core.backoff import server_wait
+from integrations.core.clock import Clock
+from integrations.core.context import Priority, call_context
+from integrations.core.spec import RateLimitRule
+from integrations.core.state import StateStore, Window
+from integrations.errors import RateLimitedError
+from integrations.logging import get_logger
+
+__all__ = ["RateLimitLayer", "RateLimiter"]
+
+_log = get_logger()
+DEFAULT_429_PAUSE_S = 1.0
+
+
+class RateLimiter:
+    """The budget of one integration: rules, a store, and queues per priority.
+
+    Args:
+        integration: connector name (the state key prefix).
+        rules: the vendor's limits; each request spends in every rule it matches.
+        store: memory, or Redis to share one budget between processes.
+        clock: time source.
+        max_wait_seconds: the longest `acquire()` waits before failing with RateLimitedError.
+        background_share: the share of each window background calls may not use.
+    """
+
+    def __init__(
+        self,
+        integration: str,
+        rules: tuple[RateLimitRule, ...],
+        store: StateStore,
+        clock: Clock,
+        *,
+        max_wait_seconds: float = 300.0,
+        background_share: float = 0.2,
+    ) -> None:
+        self.integration = integration
+        self.rules = rules
+        self._store = store
+        self._clock = clock
+        self.max_wait_seconds = max_wait_seconds
+        self.background_share = background_share
+        self._block_key = f"rl:{integration}:blocked"
+        self._queues: dict[tuple[Priority, tuple[str, ...]], asyncio.Lock] = {}
+        self.violations: Counter[str] = Counter()
+
+    def _windows(self, request: httpx.Request, priority: Priority) -> tuple[list[Window], int]:
+        windows: list[Window] = []
+        cost = 1
+        for index, rule in enumerate(self.rules):
+            if not rule.matches(request):
+                continue
+            limit = rule.limit
+            if priority == "background":
+                limit = max(1, math.floor(rule.limit * (1 - self.background_share)))
+            key = f"rl:{self.integration}:{index}:{rule.limit}/{rule.period_seconds:g}"
+            windows.append(Window(key, limit, rule.period_seconds))
+            cost = max(cost, rule.cost)
+        return windows, cost
+
+    async def try_acquire(
+        self, request: httpx.Request, priority: Priority = "interactive"
+    ) -> float:
+        """Spend budget without waiting: 0.0 when admitted, else the seconds to wait."""
+        windows, cost = self._windows(request, priority)
+        return await self._store.acquire_windows(windows, cost, self._block_key)
+
+    async def acquire(self, request: httpx.Request, priority: Priority = "interactive") -> float:
+        """Wait (in arrival order) until the budget admits `request`; returns seconds waited.
+
+        Raises:
+            RateLimitedError: when admission would take longer than `max_wait_seconds`.
+        """
+        windows, cost = self._windows(request, priority)
+        # One FIFO queue per priority and set of matched windows: calls governed by the same
+        # windows go out in arrival order, others do not wait behind them.
+        lane = (priority, tuple(w.key for w in windows))
+        queue = self._queues.setdefault(lane, asyncio.Lock())
+        waited = 0.0
+        async with queue:
+            while True:
+                wait = await self._store.acquire_windows(windows, cost, self._block_key)
+                if wait <= 0:
+                    return waited
+                if waited + wait > self.max_wait_seconds:
+                    retry_at = dt.datetime.fromtimestamp(self._clock.now() + wait, dt.UTC)
+                    self._violation("budget_exhausted", wait)
+                    raise RateLimitedError(
+                        f"{self.integration}: rate limit budget exhausted",
+                        provider=self.integration,
+                        retry_after=wait,
+                        retry_at=retry_at,
+                    )
+                self._violation("waited", wait)
+                await self._clock.sleep(wait)
+                waited += wait
+
+    async def update_from_response(self, response: httpx.Response) -> None:
+        """Correct the budget from what the vendor said: 429 and exhausted-budget headers."""
+        now = self._clock.now()
+        hinted = server_wait(response.headers, now)
+        if response.status_code == 429:
+            pause = hinted if hinted is not None else DEFAULT_429_PAUSE_S
+            self._violation("vendor_429", pause)
+            await self._store.block(self._block_key, pause)
+        elif hinted is not None and hinted > 0:
+            await self._store.block(self._block_key, hinted)
+
+    def _violation(self, kind: str, wait: float) -> None:
+        self.violations[kind] += 1
+        _log.info(
+            "ratelimit.violation_recorded",
+            integration=self.integration,
+            kind=kind,
+            wait_s=round(wait, 3),
+        )
+
+
+class RateLimitLayer(httpx.AsyncBaseTransport):
+    """Waits for budget before each attempt and learns from each answer."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, limiter: RateLimiter) -> None:
+        self._inner = inner
+        self.limiter = limiter
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        ctx = call_context(request)
+        waited = await self.limiter.acquire(request, ctx.priority)
+        if waited:
+            ctx.limiter_waits += 1
+            ctx.limiter_wait_seconds += waited
+        response = await self._inner.handle_async_request(request)
+        await self.limiter.update_from_response(response)
+        return response
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()

@@ -1,0 +1,130 @@
+"""Retry: a pure decision function and the layer that sleeps and logs its reasons.
+
+Retried: 429, 500, 502, 503, 504, timeouts and connection errors; never another 4xx.
+POST and PATCH are retried only when they carry the vendor's idempotency key, because a
+write that timed out may have happened. A server that asks for a wait longer than the cap
+is not waited for: the call fails fast with the time it may be retried.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import httpx
+
+from integrations.core.backoff import full_jitter, server_wait
+from integrations.core.clock import Clock
+from integrations.core.context import call_context
+from integrations.core.spec import RetrySpec
+from integrations.logging import get_logger
+
+__all__ = ["Decision", "RetryLayer", "RetryPolicy"]
+
+_WRITES = frozenset({"POST", "PATCH"})
+_log = get_logger()
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """Whether to try again, after how many seconds, and why."""
+
+    retry: bool
+    wait: float
+    reason: str
+
+
+class RetryPolicy:
+    """Decides, per finished attempt, whether and when to try again.
+
+    Args:
+        spec: retry rules.
+        rng: uniform [0, 1) source for the jitter (seeded in tests).
+    """
+
+    def __init__(self, spec: RetrySpec, rng: Callable[[], float] = random.random) -> None:
+        self.spec = spec
+        self._rng = rng
+
+    def decide(
+        self,
+        attempt: int,
+        outcome: httpx.Response | BaseException,
+        request: httpx.Request,
+        now: float,
+    ) -> Decision:
+        """The decision after attempt number `attempt` (1-based) ended with `outcome`."""
+        spec = self.spec
+        if isinstance(outcome, httpx.Response):
+            if outcome.status_code not in spec.statuses:
+                return Decision(False, 0.0, f"status {outcome.status_code} is final")
+            what = f"status {outcome.status_code}"
+        elif isinstance(outcome, httpx.TransportError):
+            what = type(outcome).__name__
+        else:
+            return Decision(False, 0.0, f"{type(outcome).__name__} is not retried")
+        if request.method.upper() in _WRITES and not self._has_key(request):
+            return Decision(False, 0.0, f"{what}: a {request.method} without idempotency key")
+        if attempt >= spec.max_attempts:
+            return Decision(False, 0.0, f"{what}: {attempt} attempt(s) exhausted")
+        hinted = server_wait(outcome.headers, now) if isinstance(outcome, httpx.Response) else None
+        if hinted is not None:
+            if hinted > spec.cap_seconds:
+                return Decision(False, hinted, f"{what}: server asks {hinted:.1f}s > cap")
+            return Decision(True, hinted, f"{what}: server asks {hinted:.2f}s")
+        wait = full_jitter(
+            attempt - 1,
+            base=spec.base_seconds,
+            factor=spec.factor,
+            cap=spec.cap_seconds,
+            rng=self._rng,
+        )
+        return Decision(True, wait, f"{what}: backoff {wait:.2f}s")
+
+    def _has_key(self, request: httpx.Request) -> bool:
+        header = self.spec.idempotency_header
+        return header is not None and header in request.headers
+
+
+class RetryLayer(httpx.AsyncBaseTransport):
+    """Runs attempts until the policy says stop; every attempt is logged."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, policy: RetryPolicy, clock: Clock) -> None:
+        self._inner = inner
+        self._policy = policy
+        self._clock = clock
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        ctx = call_context(request)
+        attempt = 0
+        while True:
+            attempt += 1
+            ctx.attempts = attempt
+            outcome: httpx.Response | BaseException
+            try:
+                outcome = await self._inner.handle_async_request(request)
+            except httpx.TransportError as exc:
+                outcome = exc
+            decision = self._policy.decide(attempt, outcome, request, self._clock.now())
+            ctx.attempt_log.append(decision.reason)
+            # Retries are rare and worth seeing; a final attempt is summed up by the call record.
+            (_log.warning if decision.retry else _log.debug)(
+                "call.attempt_finished",
+                integration=ctx.integration,
+                operation=ctx.operation,
+                attempt=attempt,
+                retry=decision.retry,
+                wait_s=round(decision.wait, 3),
+                reason=decision.reason,
+            )
+            if not decision.retry:
+                if isinstance(outcome, BaseException):
+                    raise outcome
+                return outcome
+            if isinstance(outcome, httpx.Response):
+                await outcome.aclose()
+            await self._clock.sleep(decision.wait)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()

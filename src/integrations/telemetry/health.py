@@ -1,0 +1,39 @@
+"""Health observations: circuit-breaker state changes written to `integration_health`."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from integrations.core.circuit import CircuitEvent
+from integrations.storage.db import Database
+from integrations.storage.tables import HealthRow
+
+__all__ = ["CircuitHealthWriter", "status_for_circuit"]
+
+_STATUS = {"closed": "healthy", "half_open": "degraded", "open": "down"}
+
+
+def status_for_circuit(state: str) -> str:
+    """The health status a breaker state implies."""
+    return _STATUS.get(state, "unknown")
+
+
+class CircuitHealthWriter:
+    """A circuit listener that appends one health row per state change."""
+
+    def __init__(self, database: Database) -> None:
+        self._db = database
+
+    async def __call__(self, event: CircuitEvent) -> None:
+        async with self._db.sessions.begin() as session:
+            session.add(
+                HealthRow(
+                    integration=event.integration,
+                    status=status_for_circuit(event.new_state),
+                    source="circuit",
+                    circuit_state=event.new_state,
+                    message=f"circuit {event.old_state} -> {event.new_state}",
+                    details={"failures": event.failures},
+                    checked_at=dt.datetime.fromtimestamp(event.at, dt.UTC),
+                )
+            )
