@@ -1,4 +1,4 @@
-"""`integrations admin create-token|list-tokens|revoke-token`."""
+"""`integrations admin create-token|revoke-token`."""
 
 from __future__ import annotations
 

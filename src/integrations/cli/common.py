@@ -10,6 +10,8 @@ from typing import Any, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
+from sqlalchemy.exc import SQLAlchemyError
 
 from integrations.config import Settings, load_settings
 from integrations.errors import ConfigError, IntegrationError
@@ -27,7 +29,8 @@ EXIT_FAILURE = 1
 
 def fail(message: str, *, code: int = EXIT_FAILURE) -> NoReturn:
     """Print `message` to stderr and exit with `code`, without a traceback."""
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
+    # The message may hold user input: escape it so "[...]" is shown, never parsed as markup.
+    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
     raise typer.Exit(code)
 
 
@@ -40,8 +43,17 @@ def errors_as_exit() -> Iterator[None]:
         fail(exc.message, code=EXIT_CONFIG)
     except IntegrationError as exc:
         fail(str(exc))
+    except (SQLAlchemyError, OSError) as exc:
+        fail(f"database error: {_first_line(exc)} (is the database reachable and upgraded?)")
     except KeyboardInterrupt:
         fail("interrupted", code=130)
+
+
+def _first_line(exc: BaseException) -> str:
+    # A driver error's text may carry SQL parameters (token hashes): keep its first line only.
+    inner = getattr(exc, "orig", None) or exc
+    text = str(inner).strip().splitlines()
+    return f"{type(inner).__name__}: {text[0]}" if text else type(inner).__name__
 
 
 def load_cli_settings(**overrides: Any) -> Settings:

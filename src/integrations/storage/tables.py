@@ -97,7 +97,7 @@ class IntegrationConfigRow(Base):
     settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
     credentials: Mapped[str | None] = mapped_column(Text)
     version: Mapped[int] = mapped_column(Integer, default=1)
-    updated_by: Mapped[str] = mapped_column(String(128), default="system")
+    updated_by: Mapped[str] = mapped_column(String(200), default="system")
     created_at: Mapped[dt.datetime] = _created()
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
@@ -111,7 +111,7 @@ class IntegrationConfigHistoryRow(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     integration: Mapped[str] = mapped_column(String(64))
     version: Mapped[int] = mapped_column(Integer)
-    changed_by: Mapped[str] = mapped_column(String(128))
+    changed_by: Mapped[str] = mapped_column(String(200))
     changed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     old_value: Mapped[dict[str, Any] | None] = mapped_column(Json)
     new_value: Mapped[dict[str, Any]] = mapped_column()
