@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 from cryptography.fernet import Fernet
 from pydantic import BaseModel, Field, SecretStr, ValidationError, ValidationInfo, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
 from integrations.errors import ConfigError
 
@@ -73,6 +73,13 @@ class LoggingSettings(BaseModel):
     def _upper(cls, value: Any) -> Any:
         return value.upper() if isinstance(value, str) else value
 
+    @field_validator("integration_levels", mode="before")
+    @classmethod
+    def _upper_all(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: v.upper() if isinstance(v, str) else v for k, v in value.items()}
+        return value
+
 
 class ServerSettings(BaseModel):
     """Where `integrations serve` listens."""
@@ -121,7 +128,9 @@ class Settings(BaseSettings):
             return None
         allowed = ("sqlite+aiosqlite://", "postgresql+psycopg://", "postgresql://")
         if not value.startswith(allowed):
-            raise ValueError("must start with sqlite+aiosqlite://, postgresql+psycopg://")
+            raise ValueError(
+                "must start with sqlite+aiosqlite://, postgresql+psycopg:// or postgresql://"
+            )
         if value.startswith("postgresql://"):
             return "postgresql+psycopg://" + value.removeprefix("postgresql://")
         return value
@@ -197,10 +206,28 @@ def load_settings(**overrides: Any) -> Settings:
     try:
         return Settings(**overrides)
     except ValidationError as exc:
-        problems = [(env_name(err["loc"]), _reason(err)) for err in exc.errors()]
-        raise ConfigError(
-            f"invalid configuration: {len(problems)} problem(s)", problems=problems
-        ) from None
+        problems = [(_field_name(err["loc"]), _reason(err)) for err in exc.errors()]
+    except SettingsError as exc:
+        # Raised before validation, e.g. a nested group that is not valid JSON.
+        problems = [
+            (
+                _settings_error_field(str(exc)),
+                "a value is not valid JSON (this variable or one of its __ sub-variables)",
+            )
+        ]
+    raise ConfigError(f"invalid configuration: {len(problems)} problem(s)", problems=problems)
+
+
+def _field_name(loc: tuple[int | str, ...]) -> str:
+    # A mapping's key (integration_levels.pandadoc) is not a variable of its own.
+    if len(loc) > 2 and loc[:2] == ("logging", "integration_levels"):
+        return f"{env_name(loc[:2])} ({loc[2]})"
+    return env_name(loc)
+
+
+def _settings_error_field(message: str) -> str:
+    match = re.search(r'field "(\w+)"', message)
+    return env_name((match.group(1),)) if match else "environment"
 
 
 def _reason(err: Any) -> str:

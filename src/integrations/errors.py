@@ -3,6 +3,7 @@
 ```
 IntegrationError
 ├─ ConfigError                                   invalid settings or runtime configuration
+│  └─ SecretDecryptionError                      a stored secret no configured key opens
 ├─ TransportError                                retryable: the request never got an answer
 │  ├─ RequestTimeoutError
 │  └─ ConnectError
@@ -49,6 +50,7 @@ __all__ = [
     "ProviderServerError",
     "RateLimitedError",
     "RequestTimeoutError",
+    "SecretDecryptionError",
     "ServiceUnavailableError",
     "SyncError",
     "TransportError",
@@ -112,6 +114,13 @@ class ConfigError(IntegrationError):
         body = super().to_dict()
         body["errors"] = [{"field": f, "reason": r} for f, r in self.problems]
         return body
+
+
+class SecretDecryptionError(ConfigError):
+    """A stored secret cannot be decrypted with the configured keys (a server-side problem)."""
+
+    http_status = 500
+    code = "secret_undecryptable"
 
 
 class TransportError(IntegrationError):

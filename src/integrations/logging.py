@@ -202,5 +202,9 @@ def configure_logging(
 
 
 def get_logger(**initial: Any) -> Any:
-    """A structlog logger with `initial` values bound (e.g. integration="pandadoc")."""
-    return structlog.get_logger().bind(**initial)
+    """A structlog logger with `initial` values bound (e.g. integration="pandadoc").
+
+    The logger is a lazy proxy: module-level loggers created at import time still follow
+    the configuration `configure_logging()` sets later (redaction, format, levels).
+    """
+    return structlog.get_logger(**initial)

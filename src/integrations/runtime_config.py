@@ -16,10 +16,12 @@ from integrations.errors import ConfigError
 from integrations.logging import MASK
 
 __all__ = [
+    "CircuitPatch",
     "CircuitSettings",
     "IntegrationSettings",
     "IntegrationSettingsUpdate",
     "RateLimitWindow",
+    "RetryPatch",
     "RetrySettings",
     "apply_update",
     "masked_view",
@@ -67,6 +69,25 @@ class IntegrationSettings(_Strict):
     options: dict[str, Any] = Field(default_factory=dict)
 
 
+class RetryPatch(BaseModel):
+    """Some fields of `RetrySettings`; the others keep their value."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    max_attempts: int | None = Field(default=None, ge=1, le=10)
+    base_seconds: float | None = Field(default=None, gt=0, le=60)
+    cap_seconds: float | None = Field(default=None, gt=0, le=3600)
+
+
+class CircuitPatch(BaseModel):
+    """Some fields of `CircuitSettings`; the others keep their value."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    failure_threshold: int | None = Field(default=None, ge=1, le=1000)
+    reset_timeout_seconds: float | None = Field(default=None, gt=0, le=86_400)
+
+
 class IntegrationSettingsUpdate(BaseModel):
     """A partial update: fields left out keep their value; credentials replace the old ones."""
 
@@ -78,11 +99,16 @@ class IntegrationSettingsUpdate(BaseModel):
     timeout_seconds: float | None = None
     rate_limits: list[RateLimitWindow] | None = None
     cache_ttl_seconds: float | None = None
-    retry: RetrySettings | None = None
-    circuit: CircuitSettings | None = None
+    # Nested groups merge field by field: {"retry": {"base_seconds": 2}} keeps max_attempts.
+    retry: RetryPatch | None = None
+    circuit: CircuitPatch | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] | None = None
     options: dict[str, Any] | None = None
     credentials: dict[str, SecretStr] | None = None
+
+    def is_empty(self) -> bool:
+        """True when the update changes nothing."""
+        return not self.model_fields_set
 
 
 def apply_update(
@@ -94,7 +120,12 @@ def apply_update(
         ConfigError: naming every invalid field.
     """
     changes = update.model_dump(exclude_unset=True, exclude={"credentials"}, mode="json")
-    merged = current.model_dump(mode="json") | changes
+    merged = current.model_dump(mode="json")
+    for key, value in changes.items():
+        if key in {"retry", "circuit"} and isinstance(value, dict):
+            merged[key] = merged[key] | value  # the patch holds only the fields sent
+        else:
+            merged[key] = value
     try:
         return IntegrationSettings.model_validate(merged)
     except ValidationError as exc:

@@ -33,7 +33,8 @@ def require_service(name: str, url: str, default_port: int) -> None:
     """Skip the test when the service is down, or fail when services are required."""
     if _reachable(url, default_port):
         return
-    reason = f"{name} is not reachable at {urlsplit(url).netloc}"
+    parts = urlsplit(url)
+    reason = f"{name} is not reachable at {parts.hostname}:{parts.port}"
     if os.environ.get("INTEGRATIONS_REQUIRE_SERVICES") == "1":
         pytest.fail(f"{reason} and INTEGRATIONS_REQUIRE_SERVICES=1")
     pytest.skip(f"{reason}; start it to run this test")

@@ -186,3 +186,19 @@ def test_property_34_startup_validation(port: object, level: str, timeout: objec
     with pytest.raises(ConfigError) as info:
         _load(env)
     assert {field for field, _ in info.value.problems} == expected_bad
+
+
+def test_invalid_json_group_is_a_config_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A nested group that is not JSON is reported like any other bad value."""
+    monkeypatch.setenv("INTEGRATIONS_LOGGING__INTEGRATION_LEVELS", "{bad")
+    with pytest.raises(ConfigError, match="INTEGRATIONS_LOGGING"):
+        load_settings()
+
+
+def test_integration_levels_any_case(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Per-integration levels accept any case; a bad one names its connector."""
+    monkeypatch.setenv("INTEGRATIONS_LOGGING__INTEGRATION_LEVELS", '{"pandadoc": "debug"}')
+    assert load_settings().logging.integration_levels == {"pandadoc": "DEBUG"}
+    monkeypatch.setenv("INTEGRATIONS_LOGGING__INTEGRATION_LEVELS", '{"pandadoc": "loud"}')
+    with pytest.raises(ConfigError, match=r"INTEGRATION_LEVELS \(pandadoc\)"):
+        load_settings()

@@ -1,4 +1,7 @@
-"""One place that turns errors into JSON responses: `{"error": {"code", "message", ...}}`."""
+"""One place that turns errors into JSON responses: `{"error": {"code", "message", ...}}`.
+
+Unexpected exceptions become a JSON 500 in `api.middleware.TraceMiddleware`.
+"""
 
 from __future__ import annotations
 
@@ -10,11 +13,9 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from integrations.errors import IntegrationError
-from integrations.logging import current_trace_id, get_logger, redact
+from integrations.logging import current_trace_id, redact
 
 __all__ = ["install_error_handlers"]
-
-_log = get_logger()
 
 
 def _body(code: str, message: str, **extra: Any) -> dict[str, Any]:
@@ -59,14 +60,8 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
-async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-    _log.exception("api.request_failed", path=request.url.path)
-    return JSONResponse(_body("internal_error", "internal server error"), status_code=500)
-
-
 def install_error_handlers(app: FastAPI) -> None:
     """Register the handlers on `app`."""
     app.add_exception_handler(IntegrationError, _integration_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
-    app.add_exception_handler(Exception, _unexpected)

@@ -1,8 +1,11 @@
-"""`integrations admin create-token|revoke-token`."""
+"""`integrations admin create-token|list-tokens|revoke-token`."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import typer
+from rich.table import Table
 
 from integrations.cli.common import console, fail, load_cli_settings, run_async
 from integrations.services import Services
@@ -47,3 +50,33 @@ def revoke_token(token_id: str = typer.Argument(help="the id part of itk_<id>_<s
     if not run_async(revoke()):
         fail(f"no token with id {token_id!r}")
     console.print(f"[green]token {token_id} revoked[/]")
+
+
+@app.command("list-tokens")
+def list_tokens() -> None:
+    """List tokens: id, name, created, last used, revoked (never the token itself)."""
+    services = Services(load_cli_settings())
+
+    async def read() -> list[tuple[str, ...]]:
+        try:
+            async with services.db.sessions() as session:
+                rows = await AdminTokenRepository(session).list_all()
+        finally:
+            await services.close()
+        return [
+            (r.id, r.name, _when(r.created_at), _when(r.last_used_at), _when(r.revoked_at))
+            for r in rows
+        ]
+
+    rows = run_async(read())
+    if not rows:
+        console.print("no admin tokens (create one with `integrations admin create-token`)")
+        return
+    table = Table("id", "name", "created", "last used", "revoked")
+    for row in rows:
+        table.add_row(*row)
+    console.print(table)
+
+
+def _when(value: dt.datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M") if value else "-"

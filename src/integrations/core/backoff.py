@@ -19,10 +19,10 @@ def backoff_ceiling(attempt: int, *, base: float, factor: float = 2.0, cap: floa
     """The largest wait before retry `attempt` (0-based): min(cap, base * factor**attempt)."""
     if attempt < 0:
         raise ValueError("attempt must be >= 0")
-    # Compare exponents before computing, so a huge attempt never overflows.
-    if attempt > 1024:
-        return cap
-    return float(min(cap, base * factor**attempt))
+    try:
+        return float(min(cap, base * factor**attempt))
+    except OverflowError:  # a huge attempt number: the cap applies long before
+        return float(cap)
 
 
 def full_jitter(

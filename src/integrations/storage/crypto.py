@@ -15,7 +15,7 @@ from typing import Any
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
 from integrations.config import Settings
-from integrations.errors import ConfigError
+from integrations.errors import ConfigError, SecretDecryptionError
 from integrations.logging import register_secret
 
 __all__ = ["SecretBox", "generate_key", "load_keys"]
@@ -73,7 +73,7 @@ class SecretBox:
         try:
             return self._fernet.decrypt(token.encode()).decode()
         except InvalidToken:
-            raise ConfigError(
+            raise SecretDecryptionError(
                 "a stored secret cannot be decrypted with the configured keys; "
                 "keep old keys in INTEGRATIONS_SECRET_KEY until `integrations secrets rotate` ran"
             ) from None
@@ -83,7 +83,7 @@ class SecretBox:
         try:
             return self._fernet.rotate(token.encode()).decode()
         except InvalidToken:
-            raise ConfigError(
+            raise SecretDecryptionError(
                 "a stored secret cannot be decrypted with the configured keys"
             ) from None
 

@@ -151,7 +151,9 @@ async def test_token_name_is_recorded_as_the_changer(
     created = await _create_token(services, name="deploy-bot")
     headers = {"Authorization": f"Bearer {created.token}"}
 
-    patched = await client.patch("/api/v1/integrations/mock", headers=headers, json={})
+    patched = await client.patch(
+        "/api/v1/integrations/mock", headers=headers, json={"enabled": True}
+    )
     history = await client.get("/api/v1/integrations/mock/history", headers=headers)
 
     assert patched.status_code == 200
@@ -166,6 +168,8 @@ async def test_token_with_longest_name_can_change_config(
     created = await _create_token(services, name="n" * 128)
     headers = {"Authorization": f"Bearer {created.token}"}
 
-    response = await client.patch("/api/v1/integrations/mock", headers=headers, json={})
+    response = await client.patch(
+        "/api/v1/integrations/mock", headers=headers, json={"enabled": True}
+    )
 
     assert response.status_code == 200, response.text

@@ -10,7 +10,8 @@ import httpx
 import pytest
 
 from integrations import __version__
-from integrations.api.app import TRACE_HEADER, create_app
+from integrations.api.app import create_app
+from integrations.api.middleware import TRACE_HEADER
 from integrations.config import Settings, load_settings
 from integrations.services import Services
 from integrations.storage import migrate

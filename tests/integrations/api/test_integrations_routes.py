@@ -212,3 +212,56 @@ async def test_malformed_body_is_422(client: httpx.AsyncClient, content: bytes) 
     assert response.status_code == 422, response.text
     assert response.json()["error"]["code"] == "validation_error"
     assert (await client.get(f"{URL}/pandadoc")).json()["config"]["version"] == 0
+
+
+async def test_nested_patch_merges_field_by_field(client: httpx.AsyncClient) -> None:
+    """Patching one retry field keeps the other retry fields."""
+    await client.patch(f"{URL}/mock", json={"retry": {"max_attempts": 5}})
+    response = await client.patch(f"{URL}/mock", json={"retry": {"base_seconds": 2}})
+    assert response.status_code == 200
+    retry = response.json()["config"]["retry"]
+    assert retry["max_attempts"] == 5 and retry["base_seconds"] == 2
+
+
+async def test_empty_patch_changes_nothing(client: httpx.AsyncClient) -> None:
+    """An empty PATCH writes no version and no history row."""
+    await client.patch(f"{URL}/mock", json={"enabled": True})
+    response = await client.patch(f"{URL}/mock", json={})
+    assert response.json()["config"]["version"] == 1
+    history = (await client.get(f"{URL}/mock/history")).json()["items"]
+    assert len(history) == 1
+
+
+async def test_undecryptable_secret_is_a_server_error(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    """A secret stored under a lost key answers 500 with a clear code, not a 422."""
+    await client.patch(f"{URL}/pandadoc", json={"credentials": {"api_key": RAW_SECRET}})
+    async with services.db.sessions.begin() as session:
+        row = await session.scalar(select(IntegrationConfigRow))
+        assert row is not None
+        row.credentials = "gAAAAABnot-a-valid-token"
+    response = await client.get(f"{URL}/pandadoc")
+    assert response.status_code == 500
+    assert response.json()["error"]["code"] == "secret_undecryptable"
+
+
+async def test_unexpected_error_is_json_500_with_trace_id(
+    settings: Settings, services: Services
+) -> None:
+    """An unexpected exception answers a JSON 500 whose trace id matches the header."""
+    app = create_app(settings, services)
+    app.state.services = services
+
+    @app.get("/boom")
+    async def boom() -> None:
+        raise RuntimeError("token=supersecret123 exploded")
+
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        response = await client.get("/boom", headers={"X-Trace-Id": "trace-abc"})
+    assert response.status_code == 500
+    body = response.json()["error"]
+    assert body["code"] == "internal_error" and body["trace_id"] == "trace-abc"
+    assert response.headers["X-Trace-Id"] == "trace-abc"
+    assert "supersecret123" not in response.text

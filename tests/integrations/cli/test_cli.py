@@ -110,6 +110,13 @@ def test_invalid_config_in_a_real_process() -> None:
     assert "Traceback" not in completed.stdout + completed.stderr
 
 
+def test_admin_list_tokens_empty() -> None:
+    """With no tokens the list says how to make one."""
+    assert _cli("db", "upgrade").exit_code == 0
+    result = _cli("admin", "list-tokens")
+    assert result.exit_code == 0 and "create-token" in result.stdout
+
+
 @pytest.mark.parametrize(
     "name",
     [
@@ -197,6 +204,9 @@ def test_admin_create_and_revoke_token(db_url: str) -> None:
 
     assert revoked.exit_code == 0, revoked.output
     assert _in_session(db_url, lambda s: AdminTokenRepository(s).verify(token)) is None
+    listed = _cli("admin", "list-tokens")
+    assert listed.exit_code == 0
+    assert token.split("_")[1] in listed.stdout and token.split("_")[2] not in listed.stdout
     assert unknown.exit_code == 1
     assert _exited_cleanly(unknown)
     assert "no token with id" in unknown.stderr

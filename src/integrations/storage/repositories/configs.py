@@ -92,6 +92,8 @@ class IntegrationConfigRepository:
             if row is not None
             else await self.get(integration=integration, defaults=defaults)
         )
+        if update.is_empty():
+            return old  # nothing to change: no new version, no history row
         settings = apply_update(old.settings, update)
         credentials = old.credentials
         if update.credentials is not None:

@@ -1,0 +1,415 @@
+"""Pipeline overhead: the full call pipeline against each engine's raw client, in one run.
+
+One local HTTP server (aiohttp.web, in its own process so it does not share the client's
+event loop or CPU thread) answers `GET /items/{id}` with a small JSON body. For every engine
+the same driver keeps `--concurrency` requests in flight and measures, after a warm-up:
+
+- raw: the library used directly (httpx.AsyncClient, aiohttp.ClientSession, httpx2.AsyncClient);
+- pipeline: `BaseIntegration.request()` (record → cache → retry → breaker → limiter) over
+  `create_transport(engine)`, every request a cache miss and the limiter never limiting.
+
+Every ratio is against the raw baseline measured in the same run, on the same server. Raw and
+pipeline rounds alternate (raw, pipeline, pipeline, raw, ...) so drift hits both alike.
+
+    .venv/bin/python bench/pipeline_overhead.py [--requests N] [--concurrency 50]
+        [--engine all|httpx|aiohttp|httpx2] [--rounds 2] [--profile pyinstrument|cprofile]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import io
+import itertools
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+if __package__ in (None, ""):  # run as a script: make `src` importable without installing
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+# Logging is configured before any pipeline module is imported: `get_logger()` binds the
+# structlog configuration current at import time, so configuring later would not reach the
+# module-level loggers of `integrations.core`.
+from integrations.logging import configure_logging
+
+_LOG_SINK = io.StringIO()
+configure_logging(level="WARNING", fmt="json", stream=_LOG_SINK)
+
+import httpx  # noqa: E402
+
+from integrations.core.client import BaseIntegration, HealthResult  # noqa: E402
+from integrations.core.engines import DEFAULT_ENGINE, EngineName, create_transport  # noqa: E402
+from integrations.core.spec import ProviderSpec, RateLimitRule  # noqa: E402
+
+ENGINES: tuple[EngineName, ...] = ("httpx", "aiohttp", "httpx2")
+TARGET_RATIO = 0.95
+
+# ---------------------------------------------------------------------------------------------
+# The server (a child process)
+# ---------------------------------------------------------------------------------------------
+
+
+def serve() -> None:
+    """Run the bench server on a free port of 127.0.0.1; print `PORT <n>` once listening."""
+    from aiohttp import web
+
+    async def item(request: web.Request) -> web.Response:
+        body = json.dumps({"id": request.match_info["id"], "name": "item", "ok": True})
+        return web.Response(body=body.encode(), content_type="application/json")
+
+    async def main() -> None:
+        app = web.Application()
+        app.router.add_get("/items/{id}", item)
+        runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        await runner.setup()
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(1024)
+        await web.SockSite(runner, sock, backlog=1024).start()
+        print(f"PORT {sock.getsockname()[1]}", flush=True)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        loop.add_signal_handler(signal.SIGTERM, stop.set)
+        loop.add_signal_handler(signal.SIGINT, stop.set)
+        await stop.wait()
+        await runner.cleanup()
+
+    asyncio.run(main())
+
+
+class Server:
+    """The bench server in a child process, stopped by its PID."""
+
+    def __init__(self) -> None:
+        self.proc = subprocess.Popen(  # noqa: S603 - our own interpreter and file
+            [sys.executable, str(Path(__file__).resolve()), "--serve"],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline().strip()
+        if not line.startswith("PORT "):
+            self.stop()
+            raise RuntimeError(f"bench server did not start: {line!r}")
+        self.url = f"http://127.0.0.1:{int(line.split()[1])}"
+
+    def stop(self) -> None:
+        if self.proc.poll() is not None:
+            return
+        os.kill(self.proc.pid, signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            os.kill(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout=5)
+
+
+# ---------------------------------------------------------------------------------------------
+# The driver
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Result:
+    """One measurement: `n` requests in `seconds` of wall time and `cpu` seconds of CPU."""
+
+    n: int
+    seconds: float
+    cpu: float
+    latencies: list[float]
+
+    @property
+    def rps(self) -> float:
+        return self.n / self.seconds
+
+    @property
+    def cpu_us(self) -> float:
+        return self.cpu / self.n * 1e6
+
+    def pct(self, q: float) -> float:
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(q / 100 * len(ordered)))] * 1000
+
+    def merge(self, other: Result) -> Result:
+        return Result(
+            self.n + other.n,
+            self.seconds + other.seconds,
+            self.cpu + other.cpu,
+            self.latencies + other.latencies,
+        )
+
+
+Send = Callable[[int], Awaitable[None]]
+
+
+async def drive(send: Send, start: int, n: int, concurrency: int) -> Result:
+    """Send requests `start .. start+n-1` with `concurrency` workers always in flight."""
+    ids = iter(range(start, start + n))
+    latencies: list[float] = []
+    clock = time.perf_counter
+
+    async def worker() -> None:
+        for i in ids:  # the shared iterator hands each id to exactly one worker
+            t0 = clock()
+            await send(i)
+            latencies.append(clock() - t0)
+
+    cpu0, t0 = time.process_time(), clock()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    seconds, cpu = clock() - t0, time.process_time() - cpu0
+    if len(latencies) != n:
+        raise RuntimeError(f"{len(latencies)} of {n} requests finished")
+    return Result(n, seconds, cpu, latencies)
+
+
+class Raw:
+    """The engine's own client, used directly: no pipeline."""
+
+    def __init__(self, engine: EngineName, base_url: str, max_connections: int) -> None:
+        self.engine = engine
+        self.base_url = base_url
+        self.max_connections = max_connections
+        self._client: Any = None
+
+    async def __aenter__(self) -> Send:
+        base = self.base_url
+        if self.engine == "aiohttp":
+            import aiohttp
+
+            connector = aiohttp.TCPConnector(limit=self.max_connections)
+            session = aiohttp.ClientSession(connector=connector)
+            self._client = session
+
+            async def send_aiohttp(i: int) -> None:
+                async with session.get(f"{base}/items/{i}") as response:
+                    await response.read()
+                    if response.status != 200:
+                        raise RuntimeError(f"status {response.status}")
+
+            return send_aiohttp
+        if self.engine == "httpx2":
+            import httpx2
+
+            client2 = httpx2.AsyncClient(limits=httpx2.Limits(max_connections=self.max_connections))
+            self._client = client2
+
+            async def send_httpx2(i: int) -> None:
+                response = await client2.get(f"{base}/items/{i}")
+                if response.status_code != 200:
+                    raise RuntimeError(f"status {response.status_code}")
+
+            return send_httpx2
+        client = httpx.AsyncClient(limits=httpx.Limits(max_connections=self.max_connections))
+        self._client = client
+
+        async def send_httpx(i: int) -> None:
+            response = await client.get(f"{base}/items/{i}")
+            if response.status_code != 200:
+                raise RuntimeError(f"status {response.status_code}")
+
+        return send_httpx
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self.engine == "aiohttp":
+            await self._client.close()
+        else:
+            await self._client.aclose()
+
+
+class BenchIntegration(BaseIntegration):
+    """The smallest connector: the pipeline and nothing else."""
+
+    async def health_check(self) -> HealthResult:
+        started = time.perf_counter()
+        response = await self.request("GET", "/items/health", operation="health", cache_ttl=0)
+        return HealthResult(response.status_code == 200, (time.perf_counter() - started) * 1000)
+
+
+class Pipeline:
+    """`BaseIntegration.request()` over `create_transport(engine)`; every call a cache miss."""
+
+    def __init__(self, engine: EngineName, base_url: str, max_connections: int) -> None:
+        spec = ProviderSpec(
+            name="bench",
+            base_url=base_url,
+            rate_limits=(RateLimitRule(limit=10**9, period_seconds=1),),
+        )
+        self.client = BenchIntegration(
+            spec, transport=create_transport(engine, max_connections=max_connections)
+        )
+
+    async def __aenter__(self) -> Send:
+        client = self.client
+
+        async def send(i: int) -> None:
+            await client.request("GET", f"/items/{i}", operation="get_item")
+
+        return send
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.client.aclose()
+        cache = self.client.cache.get_stats("bench")
+        if cache.hits:
+            raise RuntimeError(f"{cache.hits} cache hits: the bench must miss every time")
+
+
+@dataclass(slots=True)
+class EngineResult:
+    engine: EngineName
+    raw: Result
+    pipeline: Result
+
+
+_ids = itertools.count(1_000_000, 1_000_000)  # a fresh id range per measurement: never a hit
+
+
+async def measure_engine(
+    engine: EngineName, base_url: str, n: int, concurrency: int, rounds: int, warmup: int
+) -> EngineResult:
+    """`rounds` raw and pipeline measurements of `n` requests, alternating (ABBA)."""
+    runs: dict[str, list[Result]] = {"raw": [], "pipeline": []}
+    async with (
+        Raw(engine, base_url, 100) as raw,
+        Pipeline(engine, base_url, 100) as pipeline,
+    ):
+        senders = {"raw": raw, "pipeline": pipeline}
+        for kind, send in senders.items():
+            await drive(send, next(_ids), warmup, concurrency)
+        for r in range(rounds):
+            order = ("raw", "pipeline") if r % 2 == 0 else ("pipeline", "raw")
+            for kind in order:
+                runs[kind].append(await drive(senders[kind], next(_ids), n, concurrency))
+    raw_total, *rest = runs["raw"]
+    for x in rest:
+        raw_total = raw_total.merge(x)
+    pipe_total, *rest = runs["pipeline"]
+    for x in rest:
+        pipe_total = pipe_total.merge(x)
+    return EngineResult(engine, raw_total, pipe_total)
+
+
+# ---------------------------------------------------------------------------------------------
+# Report
+# ---------------------------------------------------------------------------------------------
+
+
+def report(results: list[EngineResult], n: int, concurrency: int, rounds: int) -> None:
+    print(
+        f"\n{n:,} requests x {rounds} round(s) per measurement, {concurrency} in flight, "
+        f"Python {sys.version.split()[0]}, {os.cpu_count()} CPU(s)\n"
+    )
+    head = (
+        f"{'engine':<8} {'raw req/s':>10} {'pipe req/s':>10} {'ratio':>6}  "
+        f"{'raw p50':>8} {'pipe p50':>8} {'ratio':>6}  {'raw p99':>8} {'pipe p99':>8} "
+        f"{'ratio':>6}  {'raw CPU':>8} {'pipe CPU':>8} {'+CPU':>7}"
+    )
+    print(head)
+    print(
+        f"{'':<8} {'':>10} {'':>10} {'':>6}  {'ms':>8} {'ms':>8} {'':>6}  {'ms':>8} {'ms':>8} "
+        f"{'':>6}  {'us/req':>8} {'us/req':>8} {'us/req':>7}"
+    )
+    print("-" * len(head))
+    for e in results:
+        raw, pipe = e.raw, e.pipeline
+        ratio = pipe.rps / raw.rps
+        flag = "" if ratio >= TARGET_RATIO else " <"
+        print(
+            f"{e.engine:<8} {raw.rps:>10,.0f} {pipe.rps:>10,.0f} {ratio:>6.3f}  "
+            f"{raw.pct(50):>8.2f} {pipe.pct(50):>8.2f} {pipe.pct(50) / raw.pct(50):>6.2f}  "
+            f"{raw.pct(99):>8.2f} {pipe.pct(99):>8.2f} {pipe.pct(99) / raw.pct(99):>6.2f}  "
+            f"{raw.cpu_us:>8.0f} {pipe.cpu_us:>8.0f} {pipe.cpu_us - raw.cpu_us:>7.0f}{flag}"
+        )
+    print(f"\n(ratio = pipeline / raw in this run; target: throughput ratio >= {TARGET_RATIO})")
+    if len(results) > 1:
+        base = next((e for e in results if e.engine == "httpx"), results[0])
+        print(f"\nEngines side by side (x = against {base.engine} in the same mode):")
+        print(f"{'engine':<8} {'raw req/s':>10} {'x':>6}  {'pipe req/s':>10} {'x':>6}")
+        for e in results:
+            print(
+                f"{e.engine:<8} {e.raw.rps:>10,.0f} {e.raw.rps / base.raw.rps:>6.2f}  "
+                f"{e.pipeline.rps:>10,.0f} {e.pipeline.rps / base.pipeline.rps:>6.2f}"
+            )
+    best = max(results, key=lambda e: e.pipeline.rps)
+    print(
+        f"\nFastest pipeline engine: {best.engine} ({best.pipeline.rps:,.0f} req/s); "
+        f"DEFAULT_ENGINE = {DEFAULT_ENGINE!r}"
+    )
+
+
+async def profile(engine: EngineName, base_url: str, n: int, concurrency: int, how: str) -> None:
+    """Profile `n` pipeline requests on `engine` (after a warm-up)."""
+    async with Pipeline(engine, base_url, 100) as send:
+        await drive(send, next(_ids), min(n, 2000), concurrency)
+        if how == "pyinstrument":
+            from pyinstrument import Profiler  # not a project dependency: pip install it
+
+            profiler = Profiler(interval=0.0005, async_mode="enabled")
+            profiler.start()
+            await drive(send, next(_ids), n, concurrency)
+            profiler.stop()
+            print(profiler.output_text(unicode=False, color=False, show_all=False))
+            return
+        import cProfile
+        import pstats
+
+        prof = cProfile.Profile()
+        prof.enable()
+        await drive(send, next(_ids), n, concurrency)
+        prof.disable()
+        stats = pstats.Stats(prof)
+        stats.sort_stats("tottime").print_stats(35)
+
+
+async def run(args: argparse.Namespace) -> None:
+    engines: tuple[EngineName, ...] = ENGINES if args.engine == "all" else (args.engine,)
+    server = Server()
+    try:
+        if args.profile:
+            for engine in engines:
+                await profile(engine, server.url, args.requests, args.concurrency, args.profile)
+            return
+        results = []
+        for engine in engines:
+            started = time.perf_counter()
+            result = await measure_engine(
+                engine, server.url, args.requests, args.concurrency, args.rounds, args.warmup
+            )
+            print(
+                f"{engine}: raw {result.raw.rps:,.0f} req/s, pipeline {result.pipeline.rps:,.0f}"
+                f" req/s ({time.perf_counter() - started:.1f} s)",
+                flush=True,
+            )
+            results.append(result)
+        report(results, args.requests, args.concurrency, args.rounds)
+    finally:
+        server.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--requests", type=int, default=20_000, help="requests per measurement")
+    parser.add_argument("--concurrency", type=int, default=50)
+    parser.add_argument("--engine", choices=("all", *ENGINES), default="all")
+    parser.add_argument("--rounds", type=int, default=2, help="alternating raw/pipeline rounds")
+    parser.add_argument("--warmup", type=int, default=2_000, help="warm-up requests per client")
+    parser.add_argument("--profile", choices=("pyinstrument", "cprofile"), default=None)
+    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve:
+        serve()
+        return
+    asyncio.run(run(args))
+
+
+if __name__ == "__main__":
+    main()

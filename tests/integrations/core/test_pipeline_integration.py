@@ -1,0 +1,259 @@
+"""The whole call pipeline over real HTTP: a scripted uvicorn server, the default engine."""
+
+from __future__ import annotations
+
+import asyncio
+import bisect
+import datetime as dt
+import json
+import subprocess
+import sys
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import redis
+import redis.exceptions
+from sqlalchemy import select
+from structlog.testing import capture_logs
+
+from integrations.core.client import BaseIntegration, HealthResult
+from integrations.core.redis_state import RedisStateStore
+from integrations.core.spec import CircuitSpec, ProviderSpec, RateLimitRule, RetrySpec
+from integrations.core.state import MemoryStateStore, StateStore
+from integrations.core.state_fallback import FallbackStateStore
+from integrations.errors import CircuitOpenError, ProviderServerError
+from integrations.storage.db import Database
+from integrations.storage.tables import CallLogRow, HealthRow
+from integrations.telemetry.health import CircuitHealthWriter
+from integrations.telemetry.recorder import DatabaseCallRecorder, MemoryCallRecorder
+from tests.helpers.http_server import Answer, RunningServer, serve_scripted
+from tests.helpers.services import REDIS_URL, require_service
+
+pytestmark = pytest.mark.integration
+
+RATE_CLIENT = Path(__file__).parents[2] / "helpers" / "rate_client.py"
+FAST_RETRY = RetrySpec(max_attempts=4, base_seconds=0.01, cap_seconds=0.05)
+ONE_ATTEMPT = RetrySpec(max_attempts=1)
+SHARED_LIMIT = 20
+SHARED_SECONDS = 10.0
+
+
+class LocalIntegration(BaseIntegration):
+    """A connector for the scripted local server."""
+
+    async def health_check(self) -> HealthResult:
+        return HealthResult(healthy=True, latency_ms=0.0)
+
+
+def _spec(url: str, **overrides: Any) -> ProviderSpec:
+    """A spec for the local server: one attempt, no cache, unless overridden."""
+    fields: dict[str, Any] = {"retry": ONE_ATTEMPT, "cache_ttl_seconds": 0, "timeout_seconds": 5}
+    return ProviderSpec(name="local", base_url=url, **(fields | overrides))
+
+
+def _delete_prefix(prefix: str) -> None:
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        keys = list(client.scan_iter(match=f"{prefix}*", count=500))
+        if keys:
+            client.delete(*keys)
+    finally:
+        client.close()
+
+
+@pytest.fixture(name="server")
+def _server() -> Iterator[RunningServer]:
+    with serve_scripted() as running:
+        yield running
+
+
+@pytest.fixture(name="redis_prefix")
+def _redis_prefix() -> Iterator[str]:
+    """A fresh key prefix in the test Redis; its keys are deleted afterwards."""
+    require_service("Redis", REDIS_URL, 6379)
+    prefix = f"it-pipeline-{uuid.uuid4().hex}:"
+    yield prefix
+    _delete_prefix(prefix)
+
+
+@pytest.fixture(name="store", params=["memory", "redis"])
+async def _store(request: pytest.FixtureRequest) -> AsyncIterator[StateStore]:
+    """The breaker's state store: in memory, or in Redis under a fresh prefix."""
+    if request.param == "memory":
+        yield MemoryStateStore()
+        return
+    prefix: str = request.getfixturevalue("redis_prefix")
+    store = RedisStateStore.from_url(REDIS_URL, prefix=prefix)
+    yield store
+    await store.close()
+
+
+async def test_503s_then_200_is_one_recorded_call_in_memory(server: RunningServer) -> None:
+    """Three 503s then a 200 succeed as one call record with three retries."""
+    server.app.script(503, 503, 503, 200)
+    recorder = MemoryCallRecorder()
+    client = LocalIntegration(_spec(server.url, retry=FAST_RETRY), recorder=recorder)
+    try:
+        response = await client.request("GET", "/items", operation="list_items")
+    finally:
+        await client.aclose()
+    assert response.status_code == 200
+    assert server.app.count == 4
+    [record] = recorder.records
+    assert (record.status_code, record.retry_count, record.success) == (200, 3, True)
+
+
+async def test_503s_then_200_is_one_call_log_row(server: RunningServer, db: Database) -> None:
+    """Three 503s then a 200 write exactly one `integration_call_logs` row with three retries."""
+    server.app.script(503, 503, 503, 200)
+    client = LocalIntegration(
+        _spec(server.url, retry=FAST_RETRY), recorder=DatabaseCallRecorder(db)
+    )
+    try:
+        response = await client.request("GET", "/items", operation="list_items")
+    finally:
+        await client.aclose()
+    assert response.status_code == 200
+    assert server.app.count == 4
+    async with db.sessions() as session:
+        rows = (await session.scalars(select(CallLogRow))).all()
+    assert [(r.operation, r.status_code, r.retry_count, r.success) for r in rows] == [
+        ("list_items", 200, 3, True)
+    ]
+
+
+async def test_five_500s_open_the_breaker(server: RunningServer, db: Database) -> None:
+    """After five 500s no call reaches the server; a fallback answers and health says down."""
+    server.app.default = Answer(500)
+    spec = _spec(server.url, circuit=CircuitSpec(failure_threshold=5, reset_timeout_seconds=60))
+    client = LocalIntegration(spec, circuit_listeners=[CircuitHealthWriter(db)])
+    try:
+        for _ in range(5):
+            with pytest.raises(ProviderServerError):
+                await client.request("GET", "/items", operation="list_items")
+        before = dt.datetime.now(dt.UTC)
+        with pytest.raises(CircuitOpenError) as refused:
+            await client.request("GET", "/items", operation="list_items")
+        assert server.app.count == 5
+        assert refused.value.next_attempt_at is not None
+        assert refused.value.next_attempt_at > before + dt.timedelta(seconds=50)
+
+        def fallback() -> httpx.Response:
+            return httpx.Response(200, json={"from": "fallback"})
+
+        answer = await client.request("GET", "/items", operation="list_items", fallback=fallback)
+    finally:
+        await client.aclose()
+    assert answer.json() == {"from": "fallback"}
+    assert server.app.count == 5
+    async with db.sessions() as session:
+        rows = (await session.scalars(select(HealthRow))).all()
+    assert [(r.integration, r.status, r.circuit_state) for r in rows] == [("local", "down", "open")]
+
+
+async def test_half_open_lets_one_trial_through(server: RunningServer, store: StateStore) -> None:
+    """Of five concurrent calls after the reset timeout one (slow) trial goes out; then closed."""
+    server.app.script(500, 500, Answer(200, delay=0.3))
+    spec = _spec(server.url, circuit=CircuitSpec(failure_threshold=2, reset_timeout_seconds=0.2))
+    client = LocalIntegration(spec, store=store)
+    try:
+        for _ in range(2):
+            with pytest.raises(ProviderServerError):
+                await client.request("GET", "/items", operation="list_items")
+        assert await client.breaker.is_open()
+        await asyncio.sleep(0.3)
+        outcomes = await asyncio.gather(
+            *(client.request("GET", "/items", operation="list_items") for _ in range(5)),
+            return_exceptions=True,
+        )
+        answered = [o for o in outcomes if isinstance(o, httpx.Response)]
+        refused = [o for o in outcomes if isinstance(o, CircuitOpenError)]
+        assert (len(answered), len(refused)) == (1, 4), outcomes
+        assert answered[0].status_code == 200
+        assert server.app.count == 3
+        assert (await client.breaker.snapshot()).state == "closed"
+        for _ in range(3):
+            response = await client.request("GET", "/items", operation="list_items")
+            assert response.status_code == 200
+    finally:
+        await client.aclose()
+    assert server.app.count == 6
+
+
+def _busiest_window(arrivals: list[float], seconds: float) -> int:
+    """The most arrivals in any window [a, a + seconds) starting at an arrival."""
+    ordered = sorted(arrivals)
+    return max(
+        (bisect.bisect_left(ordered, start + seconds) - i for i, start in enumerate(ordered)),
+        default=0,
+    )
+
+
+def test_two_processes_share_one_redis_budget(
+    server: RunningServer, redis_prefix: str, tmp_path: Path
+) -> None:
+    """Two client processes limited to 20/s through Redis never put 21 calls in one second."""
+    processes: list[subprocess.Popen[bytes]] = []
+    outputs = [tmp_path / f"client-{i}.json" for i in range(2)]
+    logs = [tmp_path / f"client-{i}.log" for i in range(2)]
+    try:
+        for out, log in zip(outputs, logs, strict=True):
+            with log.open("wb") as sink:
+                args = [server.url, REDIS_URL, redis_prefix, str(SHARED_SECONDS), "4"]
+                processes.append(
+                    subprocess.Popen(
+                        [sys.executable, str(RATE_CLIENT), *args, str(SHARED_LIMIT), str(out)],
+                        stdout=sink,
+                        stderr=subprocess.STDOUT,
+                    )
+                )
+        for process in processes:
+            process.wait(timeout=SHARED_SECONDS + 30)
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+    for process, log in zip(processes, logs, strict=True):
+        assert process.returncode == 0, log.read_text()[-2000:]
+    results = [json.loads(out.read_text()) for out in outputs]
+    assert all(r["errors"] == {} for r in results), results
+    arrivals = [hit.at for hit in server.app.hits]
+    assert len(arrivals) == sum(r["ok"] for r in results)
+    assert len(arrivals) >= 150
+    assert _busiest_window(arrivals, 1.0) <= SHARED_LIMIT
+
+
+async def test_redis_down_falls_back_to_memory(server: RunningServer) -> None:
+    """With Redis unreachable calls still succeed, reads are cached, and it is logged once."""
+    store = FallbackStateStore(
+        RedisStateStore.from_url("redis://127.0.0.1:1/0"),
+        errors=(redis.exceptions.ConnectionError, OSError, TimeoutError),
+    )
+    spec = _spec(
+        server.url,
+        cache_ttl_seconds=60,
+        rate_limits=(RateLimitRule(limit=100, period_seconds=1.0),),
+    )
+    recorder = MemoryCallRecorder()
+    client = LocalIntegration(spec, store=store, recorder=recorder)
+    try:
+        with capture_logs() as logs:
+            for _ in range(2):
+                await client.request("GET", "/items", operation="list_items")
+            for _ in range(3):
+                await client.request("POST", "/items", operation="create_item", json={})
+    finally:
+        await client.aclose()
+        await store.close()
+    assert [r.success for r in recorder.records] == [True] * 5
+    assert [r.cache_hit for r in recorder.records] == [False, True, False, False, False]
+    assert [(h.method, h.path) for h in server.app.hits] == [("GET", "/items")] + [
+        ("POST", "/items")
+    ] * 3
+    assert [e["event"] for e in logs].count("state.fallback_engaged") == 1
+    assert store.degraded
