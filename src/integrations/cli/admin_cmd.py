@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 import typer
-from rich.table import Table
 
 from integrations.cli.common import console, fail, load_cli_settings, run_async
 from integrations.services import Services
@@ -72,10 +71,10 @@ def list_tokens() -> None:
     if not rows:
         console.print("no admin tokens (create one with `integrations admin create-token`)")
         return
-    table = Table("id", "name", "created", "last used", "revoked")
-    for row in rows:
-        table.add_row(*row)
-    console.print(table)
+    # Plain aligned text: ids must never wrap, and scripts can cut the columns.
+    typer.echo(f"{'id':<16}  {'created':<16}  {'last used':<16}  {'revoked':<16}  name")
+    for token_id, name, created, used, revoked in rows:
+        typer.echo(f"{token_id:<16}  {created:<16}  {used:<16}  {revoked:<16}  {name}")
 
 
 def _when(value: dt.datetime | None) -> str:
