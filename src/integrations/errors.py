@@ -18,6 +18,7 @@ IntegrationError
 │  └─ ProviderServerError (5xx)                         retryable
 │     └─ ServiceUnavailableError (502, 503, 504)
 ├─ CircuitOpenError (next_attempt_at)
+├─ IntegrationDisabledError                      the integration is switched off
 ├─ WebhookSignatureError
 └─ SyncError
 ```
@@ -43,6 +44,7 @@ __all__ = [
     "ConflictError",
     "ConnectError",
     "ForbiddenError",
+    "IntegrationDisabledError",
     "IntegrationError",
     "LockedError",
     "NotFoundError",
@@ -300,6 +302,13 @@ class CircuitOpenError(IntegrationError):
         at = self.next_attempt_at
         body["next_attempt_at"] = at.isoformat() if at else None
         return body
+
+
+class IntegrationDisabledError(IntegrationError):
+    """The integration is disabled in its runtime configuration (the feature flag)."""
+
+    http_status = 409
+    code = "integration_disabled"
 
 
 class WebhookSignatureError(IntegrationError):

@@ -35,6 +35,8 @@ class ConnectorInfo:
     summary: str
     env: tuple[EnvVarDoc, ...]
     defaults: IntegrationSettings = field(default_factory=IntegrationSettings)
+    client: str | None = None  # "module:Class" of its BaseIntegration, imported on use
+    simulator: str | None = None  # the vendor name in integrations.simulators.SIMULATORS
 
 
 def _per(limit: int, seconds: float) -> RateLimitWindow:
@@ -146,6 +148,8 @@ CONNECTORS: dict[str, ConnectorInfo] = {
             "A configurable connector for development and tests (no vendor).",
             (),
             IntegrationSettings(mode="mock"),
+            client="integrations.mock.client:MockIntegration",
+            simulator="mock",
         ),
     )
 }

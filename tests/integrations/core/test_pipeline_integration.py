@@ -3,21 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import bisect
 import datetime as dt
-import json
-import subprocess
-import sys
-import threading
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import redis
 import redis.exceptions
 from sqlalchemy import select
 from structlog.testing import capture_logs
@@ -34,10 +26,15 @@ from integrations.telemetry.health import CircuitHealthWriter
 from integrations.telemetry.recorder import DatabaseCallRecorder, MemoryCallRecorder
 from tests.helpers.http_server import Answer, RunningServer, serve_scripted
 from tests.helpers.services import REDIS_URL, require_service
+from tests.helpers.shared_budget import (
+    SharedRun,
+    busiest_window,
+    delete_redis_prefix,
+    run_clients,
+)
 
 pytestmark = pytest.mark.integration
 
-RATE_CLIENT = Path(__file__).parents[2] / "helpers" / "rate_client.py"
 FAST_RETRY = RetrySpec(max_attempts=4, base_seconds=0.01, cap_seconds=0.05)
 ONE_ATTEMPT = RetrySpec(max_attempts=1)
 SHARED_LIMIT = 20
@@ -57,16 +54,6 @@ def _spec(url: str, **overrides: Any) -> ProviderSpec:
     return ProviderSpec(name="local", base_url=url, **(fields | overrides))
 
 
-def _delete_prefix(prefix: str) -> None:
-    client = redis.Redis.from_url(REDIS_URL)
-    try:
-        keys = list(client.scan_iter(match=f"{prefix}*", count=500))
-        if keys:
-            client.delete(*keys)
-    finally:
-        client.close()
-
-
 @pytest.fixture(name="server")
 def _server() -> Iterator[RunningServer]:
     with serve_scripted() as running:
@@ -79,7 +66,7 @@ def _redis_prefix() -> Iterator[str]:
     require_service("Redis", REDIS_URL, 6379)
     prefix = f"it-pipeline-{uuid.uuid4().hex}:"
     yield prefix
-    _delete_prefix(prefix)
+    delete_redis_prefix(prefix)
 
 
 @pytest.fixture(name="store", params=["memory", "redis"])
@@ -186,80 +173,22 @@ async def test_half_open_lets_one_trial_through(server: RunningServer, store: St
     assert server.app.count == 6
 
 
-@dataclass(frozen=True, slots=True)
-class SharedRun:
-    """What two client processes sharing one Redis budget did."""
-
-    arrivals: list[float]  # server-side time.monotonic() of each request
-    admissions: list[float]  # Redis-side admission times (sliding-window log scores)
-    results: list[dict[str, Any]]
-
-
-def _watch_admissions(prefix: str, stop: threading.Event, seen: dict[bytes, float]) -> None:
-    """Collect every entry of the limiter's window logs until `stop` (entries live >= 1 s)."""
-    client = redis.Redis.from_url(REDIS_URL)
-    try:
-        while True:
-            done = stop.wait(0.2)
-            for key in client.scan_iter(match=f"{prefix}rl:*", _type="zset"):
-                seen.update(client.zrange(key, 0, -1, withscores=True))
-            if done:
-                return
-    finally:
-        client.close()
-
-
 @pytest.fixture(name="shared_run", scope="module")
 def _shared_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SharedRun]:
     """Two processes calling the local server as fast as a 20/s Redis budget allows, 10 s."""
     require_service("Redis", REDIS_URL, 6379)
     prefix = f"it-shared-{uuid.uuid4().hex}:"
-    folder = tmp_path_factory.mktemp("shared-budget")
-    outputs = [folder / f"client-{i}.json" for i in range(2)]
-    logs = [folder / f"client-{i}.log" for i in range(2)]
-    seen: dict[bytes, float] = {}
-    stop = threading.Event()
-    watcher = threading.Thread(target=_watch_admissions, args=(prefix, stop, seen))
-    processes: list[subprocess.Popen[bytes]] = []
     try:
-        with serve_scripted() as server:
-            watcher.start()
-            for out, log in zip(outputs, logs, strict=True):
-                args = [server.url, REDIS_URL, prefix, str(SHARED_SECONDS), "4", str(SHARED_LIMIT)]
-                with log.open("wb") as sink:
-                    processes.append(
-                        subprocess.Popen(
-                            [sys.executable, str(RATE_CLIENT), *args, str(out)],
-                            stdout=sink,
-                            stderr=subprocess.STDOUT,
-                            cwd=folder,
-                        )
-                    )
-            for process in processes:
-                process.wait(timeout=SHARED_SECONDS + 30)
-            arrivals = [hit.at for hit in server.app.hits]
+        yield run_clients(
+            tmp_path_factory.mktemp("shared-budget"),
+            prefix,
+            processes=2,
+            seconds=SHARED_SECONDS,
+            workers=4,
+            limit=SHARED_LIMIT,
+        )
     finally:
-        for process in processes:
-            if process.poll() is None:
-                process.kill()
-                process.wait()
-        stop.set()
-        if watcher.is_alive():
-            watcher.join()
-        _delete_prefix(prefix)
-    for process, log in zip(processes, logs, strict=True):
-        assert process.returncode == 0, log.read_text()[-2000:]
-    results = [json.loads(out.read_text()) for out in outputs]
-    yield SharedRun(arrivals, sorted(seen.values()), results)
-
-
-def _busiest_window(times: list[float], seconds: float) -> int:
-    """The most events in any window [t, t + seconds) starting at an event."""
-    ordered = sorted(times)
-    return max(
-        (bisect.bisect_left(ordered, start + seconds) - i for i, start in enumerate(ordered)),
-        default=0,
-    )
+        delete_redis_prefix(prefix)
 
 
 def test_two_processes_share_one_redis_budget(shared_run: SharedRun) -> None:
@@ -268,7 +197,7 @@ def test_two_processes_share_one_redis_budget(shared_run: SharedRun) -> None:
     total = sum(r["ok"] for r in shared_run.results)
     assert len(shared_run.arrivals) == len(shared_run.admissions) == total
     assert total >= 150
-    assert _busiest_window(shared_run.admissions, 1.0) <= SHARED_LIMIT
+    assert busiest_window(shared_run.admissions, 1.0) <= SHARED_LIMIT
 
 
 @pytest.mark.xfail(
@@ -283,7 +212,7 @@ def test_two_processes_share_one_redis_budget(shared_run: SharedRun) -> None:
 )
 def test_server_never_sees_more_than_the_shared_limit(shared_run: SharedRun) -> None:
     """The server itself never receives more than 20 requests in any 1-second window."""
-    assert _busiest_window(shared_run.arrivals, 1.0) <= SHARED_LIMIT
+    assert busiest_window(shared_run.arrivals, 1.0) <= SHARED_LIMIT
 
 
 async def test_redis_down_falls_back_to_memory(server: RunningServer) -> None:

@@ -1,0 +1,129 @@
+"""One scenario, two stores: `MemoryStateStore` and `RedisStateStore` behave the same."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+
+import pytest
+
+from integrations.core.redis_state import RedisStateStore
+from integrations.core.state import BreakerSnapshot, MemoryStateStore, StateStore, Window
+from tests.helpers.services import REDIS_URL, require_service
+from tests.helpers.shared_budget import delete_redis_prefix
+
+pytestmark = pytest.mark.integration
+
+BLOCK_KEY = "rl:conformance:blocked"
+BREAKER = "breaker:conformance"
+LIMIT = 3
+PERIOD = 0.5
+
+
+@pytest.fixture(name="store", params=["memory", "redis"])
+async def _store(request: pytest.FixtureRequest) -> AsyncIterator[StateStore]:
+    """A store on the real clock: in memory, or in Redis under a fresh prefix (then deleted)."""
+    if request.param == "memory":
+        yield MemoryStateStore()
+        return
+    require_service("Redis", REDIS_URL, 6379)
+    prefix = f"it-conformance-{uuid.uuid4().hex}:"
+    store = RedisStateStore.from_url(REDIS_URL, prefix=prefix)
+    try:
+        yield store
+    finally:
+        await store.close()
+        delete_redis_prefix(prefix)
+
+
+async def test_window_admits_the_limit_then_reports_the_wait(store: StateStore) -> None:
+    """A window admits exactly `limit`, refuses the next with a wait, and admits after it."""
+    windows = [Window("rl:conformance:w", LIMIT, PERIOD)]
+    admitted = [await store.acquire_windows(windows, 1, BLOCK_KEY) for _ in range(LIMIT)]
+    assert admitted == [0.0] * LIMIT
+    wait = await store.acquire_windows(windows, 1, BLOCK_KEY)
+    assert 0 < wait <= PERIOD
+    assert 0 < await store.acquire_windows(windows, 1, BLOCK_KEY) <= wait  # refusals spend nothing
+    await asyncio.sleep(wait + 0.02)
+    assert await store.acquire_windows(windows, 1, BLOCK_KEY) == 0.0
+    with pytest.raises(ValueError, match="exceeds"):
+        await store.acquire_windows(windows, LIMIT + 1, BLOCK_KEY)
+
+
+async def test_block_refuses_every_window(store: StateStore) -> None:
+    """A block (a server's Retry-After) refuses acquisitions until it ends."""
+    windows = [Window("rl:conformance:b", 100, 1.0)]
+    await store.block(BLOCK_KEY, 0.3)
+    assert 0.2 < await store.acquire_windows(windows, 1, BLOCK_KEY) <= 0.3
+    await asyncio.sleep(0.35)
+    assert await store.acquire_windows(windows, 1, BLOCK_KEY) == 0.0
+
+
+async def test_breaker_opens_after_the_threshold(store: StateStore) -> None:
+    """Consecutive failures open the breaker at the threshold; a success resets the count."""
+    assert await store.breaker_get(BREAKER) == BreakerSnapshot()
+    await store.breaker_record(BREAKER, False, 3)
+    _, after = await store.breaker_record(BREAKER, True, 3)
+    assert after == BreakerSnapshot()
+    for _ in range(2):
+        _, after = await store.breaker_record(BREAKER, False, 3)
+    assert (after.state, after.failures) == ("closed", 2)
+    before, after = await store.breaker_record(BREAKER, False, 3)
+    assert (before.state, after.state, after.failures) == ("closed", "open", 3)
+    assert after.opened_at > 0
+    _, late = await store.breaker_record(BREAKER, True, 3)
+    assert late == after  # a call that started before the breaker opened changes nothing
+    assert await store.breaker_enter(BREAKER, 60.0, 30.0) == (False, False, after)
+    assert await store.breaker_get(BREAKER) == after
+
+
+async def test_breaker_lets_a_single_trial_through(store: StateStore) -> None:
+    """After the reset timeout exactly one of many concurrent entries is the trial."""
+    for _ in range(2):
+        await store.breaker_record(BREAKER, False, 2)
+    await asyncio.sleep(0.15)
+    entries = await asyncio.gather(*(store.breaker_enter(BREAKER, 0.1, 30.0) for _ in range(8)))
+    assert sorted((allowed, trial) for allowed, trial, _ in entries) == [(False, False)] * 7 + [
+        (True, True)
+    ]
+    assert {snap.state for _, _, snap in entries} == {"half_open"}
+    before, after = await store.breaker_record(BREAKER, True, 2)
+    assert (before.state, after) == ("half_open", BreakerSnapshot())
+
+
+async def test_failed_or_lost_trial_reopens(store: StateStore) -> None:
+    """A failed trial reopens the breaker; a trial whose lease ran out lets another through."""
+    for _ in range(2):
+        await store.breaker_record(BREAKER, False, 2)
+    await asyncio.sleep(0.15)
+    assert (await store.breaker_enter(BREAKER, 0.1, 0.2))[:2] == (True, True)
+    _, reopened = await store.breaker_record(BREAKER, False, 2)
+    assert (reopened.state, reopened.failures) == ("open", 3)
+    assert (await store.breaker_enter(BREAKER, 0.1, 0.2))[:2] == (False, False)
+    await asyncio.sleep(0.15)
+    assert (await store.breaker_enter(BREAKER, 0.1, 0.2))[:2] == (True, True)
+    assert (await store.breaker_enter(BREAKER, 0.1, 0.2))[:2] == (False, False)
+    await asyncio.sleep(0.25)
+    assert (await store.breaker_enter(BREAKER, 0.1, 0.2))[:2] == (True, True)
+
+
+async def test_cache_set_get_expire_and_delete(store: StateStore) -> None:
+    """Cached bytes come back until their TTL ends; deletes work by key and by glob."""
+    assert await store.cache_get("cache:a:1") is None
+    await store.cache_set("cache:a:1", b"\x00one", 60)
+    await store.cache_set("cache:a:2", b"two", 60)
+    await store.cache_set("cache:b:1", b"other", 60)
+    await store.cache_set("cache:a:short", b"brief", 0.2)
+    await store.cache_set("cache:a:never", b"nothing", 0)
+    assert await store.cache_get("cache:a:1") == b"\x00one"
+    assert await store.cache_get("cache:a:short") == b"brief"
+    assert await store.cache_get("cache:a:never") is None
+    await asyncio.sleep(0.3)
+    assert await store.cache_get("cache:a:short") is None
+    assert await store.cache_delete("cache:a:2") is True
+    assert await store.cache_delete("cache:a:2") is False
+    await store.cache_set("cache:a:3", b"three", 60)
+    assert await store.cache_delete_pattern("cache:a:*") == 2
+    assert await store.cache_get("cache:a:1") is None
+    assert await store.cache_get("cache:b:1") == b"other"
