@@ -8,8 +8,11 @@ the same driver keeps `--concurrency` requests in flight and measures, after a w
 - pipeline: `BaseIntegration.request()` (record → cache → retry → breaker → limiter) over
   `create_transport(engine)`, every request a cache miss and the limiter never limiting.
 
-Every ratio is against the raw baseline measured in the same run, on the same server. Raw and
-pipeline rounds alternate (raw, pipeline, pipeline, raw, ...) so drift hits both alike.
+Every ratio is against the raw baseline measured in the same run, on the same server. Each
+measurement's requests are split into rounds that alternate (raw, pipeline, pipeline, raw, ...)
+so drift and other load on the machine hit both alike. Besides wall-clock throughput and
+latency it reports the client's CPU time per request (`time.process_time()`), which shows the
+pipeline's own cost even where the server, not the client, limits throughput.
 
     .venv/bin/python bench/pipeline_overhead.py [--requests N] [--concurrency 50]
         [--engine all|httpx|aiohttp|httpx2] [--rounds 2] [--profile pyinstrument|cprofile]
@@ -276,19 +279,20 @@ _ids = itertools.count(1_000_000, 1_000_000)  # a fresh id range per measurement
 async def measure_engine(
     engine: EngineName, base_url: str, n: int, concurrency: int, rounds: int, warmup: int
 ) -> EngineResult:
-    """`rounds` raw and pipeline measurements of `n` requests, alternating (ABBA)."""
+    """`n` raw and `n` pipeline requests in `rounds` alternating chunks (ABBA)."""
     runs: dict[str, list[Result]] = {"raw": [], "pipeline": []}
     async with (
         Raw(engine, base_url, 100) as raw,
         Pipeline(engine, base_url, 100) as pipeline,
     ):
         senders = {"raw": raw, "pipeline": pipeline}
-        for kind, send in senders.items():
+        for send in senders.values():
             await drive(send, next(_ids), warmup, concurrency)
-        for r in range(rounds):
+        chunks = [n // rounds + (1 if r < n % rounds else 0) for r in range(rounds)]
+        for r, chunk in enumerate(chunks):
             order = ("raw", "pipeline") if r % 2 == 0 else ("pipeline", "raw")
             for kind in order:
-                runs[kind].append(await drive(senders[kind], next(_ids), n, concurrency))
+                runs[kind].append(await drive(senders[kind], next(_ids), chunk, concurrency))
     raw_total, *rest = runs["raw"]
     for x in rest:
         raw_total = raw_total.merge(x)
@@ -305,7 +309,8 @@ async def measure_engine(
 
 def report(results: list[EngineResult], n: int, concurrency: int, rounds: int) -> None:
     print(
-        f"\n{n:,} requests x {rounds} round(s) per measurement, {concurrency} in flight, "
+        f"\n{n:,} requests per measurement in {rounds} alternating round(s), "
+        f"{concurrency} in flight, "
         f"Python {sys.version.split()[0]}, {os.cpu_count()} CPU(s)\n"
     )
     head = (
@@ -400,8 +405,8 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=20_000, help="requests per measurement")
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--engine", choices=("all", *ENGINES), default="all")
-    parser.add_argument("--rounds", type=int, default=2, help="alternating raw/pipeline rounds")
-    parser.add_argument("--warmup", type=int, default=2_000, help="warm-up requests per client")
+    parser.add_argument("--rounds", type=int, default=2, help="alternating raw/pipeline chunks")
+    parser.add_argument("--warmup", type=int, default=1_000, help="warm-up requests per client")
     parser.add_argument("--profile", choices=("pyinstrument", "cprofile"), default=None)
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()

@@ -91,9 +91,8 @@ class RunningServer:
 
 
 @contextmanager
-def serve_scripted() -> Iterator[RunningServer]:
-    """Run a `ScriptedApp` on a free port of 127.0.0.1 until the block ends."""
-    app = ScriptedApp()
+def serve_app(app: Any) -> Iterator[str]:
+    """Run any ASGI app on a free port of 127.0.0.1 until the block ends; yields its URL."""
     sock = socket.socket()
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
@@ -101,19 +100,27 @@ def serve_scripted() -> Iterator[RunningServer]:
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
     server = uvicorn.Server(config)
     thread = threading.Thread(
-        target=server.run, kwargs={"sockets": [sock]}, name=f"scripted-http-{port}", daemon=True
+        target=server.run, kwargs={"sockets": [sock]}, name=f"http-{port}", daemon=True
     )
     thread.start()
     try:
         deadline = time.monotonic() + STARTUP_TIMEOUT_S
         while not server.started:
             if not thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError(f"the scripted server on port {port} did not start")
+                raise RuntimeError(f"the server on port {port} did not start")
             time.sleep(0.01)
-        yield RunningServer(app, f"http://127.0.0.1:{port}")
+        yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
         thread.join(STOP_TIMEOUT_S)
         sock.close()
         if thread.is_alive():
-            raise RuntimeError(f"the scripted server on port {port} did not stop")
+            raise RuntimeError(f"the server on port {port} did not stop")
+
+
+@contextmanager
+def serve_scripted() -> Iterator[RunningServer]:
+    """Run a `ScriptedApp` on a free port of 127.0.0.1 until the block ends."""
+    app = ScriptedApp()
+    with serve_app(app) as url:
+        yield RunningServer(app, url)

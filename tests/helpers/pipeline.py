@@ -72,3 +72,9 @@ def make_client(
         credentials=credentials,
         **kw,
     )
+
+
+class LiveDemoIntegration(DemoIntegration):
+    """A connector that can run live or mock, speaking the mock vendor's API."""
+
+    SPEC = ProviderSpec(name="demo", base_url="http://127.0.0.1:9", cache_ttl_seconds=0.0)

@@ -12,6 +12,8 @@ import email.utils
 import random
 from collections.abc import Callable, Mapping
 
+import httpx
+
 __all__ = ["backoff_ceiling", "full_jitter", "server_wait"]
 
 
@@ -61,13 +63,39 @@ def _parse_reset(value: str, now: float) -> float | None:
     return max(0.0, number - now) if number > 1_000_000_000 else max(0.0, number)
 
 
+_HINTS = frozenset(
+    {
+        "retry-after",
+        "x-ratelimit-remaining",
+        "ratelimit-remaining",
+        "x-ratelimit-reset",
+        "ratelimit-reset",
+    }
+)
+_RAW_HINTS = frozenset(h.encode() for h in _HINTS)
+
+
+def _hint_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    """The wait-hint headers by lowercased name, repeats joined as `headers.items()` joins them."""
+    if isinstance(headers, httpx.Headers):
+        # Every answer passes here: scan the raw names and decode only the hint headers.
+        found: dict[str, str] = {}
+        for raw_name, raw_value in headers.raw:
+            name = raw_name.lower()
+            if name in _RAW_HINTS:
+                key, value = name.decode("ascii"), raw_value.decode(headers.encoding)
+                found[key] = f"{found[key]}, {value}" if key in found else value
+        return found
+    return {k.lower(): v for k, v in headers.items() if k.lower() in _HINTS}
+
+
 def server_wait(headers: Mapping[str, str], now: float) -> float | None:
     """How long the server asked us to wait, in seconds, or None when it did not say.
 
     Reads `Retry-After` (delta seconds or an HTTP date) first, then a rate-limit reset header
     (`X-RateLimit-Reset`, `RateLimit-Reset`) when the remaining budget is zero.
     """
-    lowered = {k.lower(): v for k, v in headers.items()}
+    lowered = _hint_headers(headers)
     if "retry-after" in lowered:
         wait = _parse_retry_after(lowered["retry-after"], now)
         if wait is not None:

@@ -3,6 +3,7 @@ errors with context and no secrets (36-38), requests and responses logged redact
 
 from __future__ import annotations
 
+import contextlib
 import json
 
 import httpx
@@ -29,11 +30,8 @@ async def test_property_1_and_2_one_record_and_metric_per_call(statuses: list[in
     vendor = ScriptedVendor(script=list(statuses), headers={"Retry-After": "0"})
     client = make_client(vendor, max_attempts=1)
     for i, _ in enumerate(statuses):
-        with bind_trace_id(f"trace-{i}"):
-            try:
-                await client.request("GET", f"/items/{i}", operation="get_item")
-            except IntegrationError:
-                pass
+        with bind_trace_id(f"trace-{i}"), contextlib.suppress(IntegrationError):
+            await client.request("GET", f"/items/{i}", operation="get_item")
     records = client.recorder.records  # type: ignore[attr-defined]
     assert [r.trace_id for r in records] == [f"trace-{i}" for i in range(len(statuses))]
     assert [r.status_code for r in records] == statuses
