@@ -139,12 +139,11 @@ async def test_property_45_error_rate_within_bounds(
             await get_item(client, str(i))
             seen[200] += 1
         except ProviderError as exc:
-            assert exc.status is not None
-            seen[exc.status] += 1
+            seen[exc.status or 0] += 1
     failures = calls - seen[200]
     sigma = math.sqrt(calls * rate * (1 - rate))
     assert abs(failures - calls * rate) <= 5 * sigma
-    assert set(seen) - {200} <= set(statuses)
+    assert set(seen) - {200} <= set(statuses)  # a status of 0 (missing) would fail here
     client.disable_error_simulation()
     assert (await get_item(client, "after")).id == "after"
 
