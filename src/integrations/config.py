@@ -29,6 +29,7 @@ __all__ = [
     "LoggingSettings",
     "ServerSettings",
     "Settings",
+    "WebhookSettings",
     "env_name",
     "get_settings",
     "is_placeholder",
@@ -96,6 +97,20 @@ class HttpSettings(BaseModel):
     max_connections: int = Field(default=100, ge=1, le=10_000)
 
 
+class WebhookSettings(BaseModel):
+    """Inbound webhooks: limits, verification tolerance, processing retries (seconds)."""
+
+    max_body_bytes: int = Field(default=1_048_576, ge=1024, le=50 * 1_048_576)
+    tolerance_seconds: float = Field(default=300.0, gt=0, le=86_400)
+    max_attempts: int = Field(default=5, ge=1, le=50)
+    retry_base_seconds: float = Field(default=2.0, gt=0, le=3600)
+    retry_cap_seconds: float = Field(default=3600.0, gt=0, le=86_400)
+    lease_seconds: float = Field(default=60.0, gt=0, le=3600)
+    worker_concurrency: int = Field(default=4, ge=1, le=256)
+    worker_enabled: bool = True
+    handler_modules: list[str] = Field(default_factory=list)
+
+
 class Settings(BaseSettings):
     """All process settings. Environment variables use the `INTEGRATIONS_` prefix.
 
@@ -120,6 +135,7 @@ class Settings(BaseSettings):
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
     server: ServerSettings = Field(default_factory=ServerSettings)
     http: HttpSettings = Field(default_factory=HttpSettings)
+    webhooks: WebhookSettings = Field(default_factory=WebhookSettings)
 
     @field_validator("database_url")
     @classmethod

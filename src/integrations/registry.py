@@ -37,6 +37,7 @@ class ConnectorInfo:
     defaults: IntegrationSettings = field(default_factory=IntegrationSettings)
     client: str | None = None  # "module:Class" of its BaseIntegration, imported on use
     simulator: str | None = None  # the vendor name in integrations.simulators.SIMULATORS
+    webhook: str | None = None  # its signature scheme in integrations.webhooks.schemes
 
 
 def _per(limit: int, seconds: float) -> RateLimitWindow:
@@ -58,6 +59,7 @@ CONNECTORS: dict[str, ConnectorInfo] = {
                 EnvVarDoc("PANDADOC_WEBHOOK_SHARED_KEY", "webhook shared key", "wh-key", True),
             ),
             IntegrationSettings(rate_limits=(_per(300, 60),)),
+            webhook="pandadoc",
         ),
         ConnectorInfo(
             "typeform",
@@ -70,6 +72,7 @@ CONNECTORS: dict[str, ConnectorInfo] = {
                 EnvVarDoc("TYPEFORM_BASE_URL", "API host override", "https://api.typeform.com"),
             ),
             IntegrationSettings(rate_limits=(_per(2, 1),)),
+            webhook="typeform",
         ),
         ConnectorInfo(
             "practicepanther",
@@ -150,6 +153,15 @@ CONNECTORS: dict[str, ConnectorInfo] = {
             IntegrationSettings(mode="mock"),
             client="integrations.mock.client:MockIntegration",
             simulator="mock",
+            webhook="hmac-hex",
+        ),
+        ConnectorInfo(
+            "generic",
+            "Generic webhooks",
+            "Inbound events from any Standard Webhooks sender (whsec_ secrets).",
+            (),
+            IntegrationSettings(),
+            webhook="standard",
         ),
     )
 }

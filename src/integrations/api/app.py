@@ -10,9 +10,10 @@ from fastapi import FastAPI
 from integrations import __version__
 from integrations.api.errors import install_error_handlers
 from integrations.api.middleware import TraceMiddleware
-from integrations.api.routes import health, integrations
+from integrations.api.routes import health, integrations, webhook_events, webhooks
 from integrations.config import Settings
 from integrations.services import Services
+from integrations.webhooks.runtime import WebhookRuntime
 
 __all__ = ["create_app"]
 
@@ -28,9 +29,13 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = services is None
         app.state.services = services or Services(settings)
+        app.state.webhooks = WebhookRuntime.build(app.state.services)
+        if settings.webhooks.worker_enabled:
+            app.state.webhooks.start()
         try:
             yield
         finally:
+            await app.state.webhooks.stop()
             if owned:
                 await app.state.services.close()
 
@@ -38,6 +43,8 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(integrations.router)
+    app.include_router(webhooks.router)
+    app.include_router(webhook_events.router)
     app.add_middleware(TraceMiddleware)
 
     return app

@@ -11,8 +11,17 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from integrations.errors import IntegrationError
 from integrations.services import Services
 from integrations.storage.repositories.admin_tokens import AdminTokenRepository
+from integrations.webhooks.runtime import WebhookRuntime
 
-__all__ = ["AdminPrincipal", "ServicesDep", "UnauthorizedError", "get_services", "require_admin"]
+__all__ = [
+    "AdminPrincipal",
+    "ServicesDep",
+    "UnauthorizedError",
+    "WebhooksDep",
+    "get_services",
+    "get_webhooks",
+    "require_admin",
+]
 
 _bearer = HTTPBearer(auto_error=False)
 
@@ -31,6 +40,18 @@ def get_services(request: Request) -> Services:
 
 
 ServicesDep = Annotated[Services, Depends(get_services)]
+
+
+def get_webhooks(request: Request) -> WebhookRuntime:
+    """The webhook runtime; built on first use when the lifespan did not run (tests)."""
+    runtime: WebhookRuntime | None = getattr(request.app.state, "webhooks", None)
+    if runtime is None:
+        runtime = WebhookRuntime.build(get_services(request))
+        request.app.state.webhooks = runtime
+    return runtime
+
+
+WebhooksDep = Annotated[WebhookRuntime, Depends(get_webhooks)]
 
 
 async def require_admin(

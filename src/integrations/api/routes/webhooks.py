@@ -1,0 +1,53 @@
+"""`POST /api/v1/webhooks/{integration}`: the public, signature-verified receiver."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from integrations.api.deps import WebhooksDep
+from integrations.errors import IntegrationError
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/api/v1/webhooks", tags=["webhooks"])
+
+
+class PayloadTooLargeError(IntegrationError):
+    """The delivery's body exceeds the configured limit."""
+
+    http_status = 413
+    code = "payload_too_large"
+
+
+async def _read_limited(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLargeError(f"body larger than {limit} bytes")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLargeError(f"body larger than {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+@router.post("/{integration}", summary="Receive a webhook delivery (signature-verified)")
+async def receive_webhook(
+    integration: str, request: Request, webhooks: WebhooksDep
+) -> JSONResponse:
+    """200 once the delivery is durably stored (or is a duplicate); 401 when it does not
+    verify; 404 for an unknown integration; 413 over the size limit."""
+    body = await _read_limited(request, webhooks.receiver.settings.max_body_bytes)
+    receipt = await webhooks.receiver.receive(
+        integration, body, dict(request.headers), dict(request.query_params)
+    )
+    content: dict[str, Any] = {
+        "status": "duplicate" if receipt.duplicate else "accepted",
+        "event_id": receipt.event_id,
+    }
+    return JSONResponse(content)

@@ -1,0 +1,101 @@
+"""The background-work seam: enqueue / claim / complete / retry-at, over `webhook_events`.
+
+The event row is the job, so there is never a job without its event or the reverse. A
+claim is a compare-and-set: it takes rows that are due (pending, or processing with an
+expired lease after a crash) and stamps them with a lease that doubles as the claim token.
+Completing requires the same token, so a worker whose lease ran out cannot finish an event
+another worker has taken over. A distributed job engine can replace this class later.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from integrations.storage.db import Database
+from integrations.storage.tables import utcnow
+from integrations.storage.tables_inbound import WebhookEventRow
+
+__all__ = ["Claim", "EventQueue"]
+
+Claim = tuple[int, dt.datetime]  # (event row id, lease token)
+W = WebhookEventRow
+
+
+def _due(now: dt.datetime) -> Any:
+    return or_(
+        and_(W.status == "pending", or_(W.next_attempt_at.is_(None), W.next_attempt_at <= now)),
+        and_(W.status == "processing", W.locked_until < now),
+    )
+
+
+class EventQueue:
+    """Claims due webhook events for processing.
+
+    Args:
+        database: where `webhook_events` lives.
+        lease_seconds: how long a claim holds before another worker may take the event.
+    """
+
+    def __init__(self, database: Database, *, lease_seconds: float = 60.0) -> None:
+        self._db = database
+        self.lease = dt.timedelta(seconds=lease_seconds)
+
+    async def claim(self, limit: int) -> list[Claim]:
+        """Take up to `limit` due events; each comes with its lease token."""
+        now = utcnow()
+        lease = now + self.lease
+        async with self._db.sessions.begin() as session:
+            ids = list(
+                await session.scalars(select(W.id).where(_due(now)).order_by(W.id).limit(limit))
+            )
+            if not ids:
+                return []
+            claimed = await session.scalars(
+                update(W)
+                .where(W.id.in_(ids), _due(now))
+                .values(status="processing", locked_until=lease, attempts=W.attempts + 1)
+                .returning(W.id)
+            )
+            return [(event_id, lease) for event_id in claimed]
+
+    async def finish(
+        self,
+        session: AsyncSession,
+        claim: Claim,
+        *,
+        status: str,
+        next_attempt_at: dt.datetime | None = None,
+        error: str | None = None,
+        attempt: dict[str, Any] | None = None,
+    ) -> bool:
+        """Close one attempt inside `session` (the handler's transaction); False when the
+        claim was lost, in which case the caller must roll back."""
+        event_id, token = claim
+        row = await session.get(W, event_id, with_for_update=True)
+        if row is None or row.status != "processing" or row.locked_until != token:
+            return False
+        row.status = status
+        row.next_attempt_at = next_attempt_at
+        row.locked_until = None
+        row.last_error = error
+        if attempt is not None:
+            row.attempt_log = [*row.attempt_log, attempt]
+        if status == "processed":
+            row.processed_at = utcnow()
+        return True
+
+    async def retry_now(self, event_ids: list[int]) -> int:
+        """Make events due again (manual retry, replay); returns how many."""
+        if not event_ids:
+            return 0
+        async with self._db.sessions.begin() as session:
+            result = await session.execute(
+                update(W)
+                .where(W.id.in_(event_ids), W.status != "processing")
+                .values(status="pending", next_attempt_at=utcnow(), locked_until=None)
+            )
+            return int(getattr(result, "rowcount", 0) or 0)

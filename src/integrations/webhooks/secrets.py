@@ -1,0 +1,93 @@
+"""Which secrets verify an integration's deliveries, cached briefly off the hot path.
+
+Secrets come from the integration's runtime credentials (`webhook_secret`, and during a
+rotation `webhook_secret_previous` until `webhook_secret_previous_expires_at`) and from the
+webhook subscriptions we registered at the vendor (one secret per Typeform form or PandaDoc
+subscription, with the same grace period for a previous secret). A disabled integration
+has no valid secrets: nothing is accepted for it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from integrations.services import Services
+from integrations.storage.tables import utcnow
+from integrations.storage.tables_inbound import WebhookSubscriptionRow
+
+__all__ = ["SecretResolver"]
+
+CACHE_SECONDS = 2.0
+
+
+@dataclass(frozen=True, slots=True)
+class _Cached:
+    secrets: list[str]
+    until: float
+
+
+def _still_valid(expires: object, now: dt.datetime) -> bool:
+    if expires is None:
+        return False
+    if isinstance(expires, dt.datetime):
+        return expires > now
+    try:
+        parsed = dt.datetime.fromisoformat(str(expires))
+    except ValueError:
+        return False
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=dt.UTC)
+    return parsed > now
+
+
+class SecretResolver:
+    """Looks up (and caches for `CACHE_SECONDS`) the secrets of each integration."""
+
+    def __init__(self, services: Services) -> None:
+        self._services = services
+        self._cache: dict[str, _Cached] = {}
+
+    def invalidate(self, integration: str | None = None) -> None:
+        """Forget cached secrets (after a rotation or a configuration change)."""
+        if integration is None:
+            self._cache.clear()
+        else:
+            self._cache.pop(integration, None)
+
+    async def secrets(self, integration: str) -> list[str]:
+        """Every secret that currently verifies `integration`'s deliveries."""
+        cached = self._cache.get(integration)
+        if cached is not None and cached.until > time.monotonic():
+            return cached.secrets
+        found = await self._load(integration)
+        self._cache[integration] = _Cached(found, time.monotonic() + CACHE_SECONDS)
+        return found
+
+    async def _load(self, integration: str) -> list[str]:
+        config = await self._services.get_config(integration)
+        if not config.settings.enabled:
+            return []
+        now = utcnow()
+        creds = config.credentials
+        found = [str(creds["webhook_secret"])] if creds.get("webhook_secret") else []
+        previous = creds.get("webhook_secret_previous")
+        if previous and _still_valid(creds.get("webhook_secret_previous_expires_at"), now):
+            found.append(str(previous))
+        box = self._services.box
+        async with self._services.db.sessions() as session:
+            rows = await session.scalars(
+                select(WebhookSubscriptionRow).where(
+                    WebhookSubscriptionRow.integration == integration,
+                    WebhookSubscriptionRow.enabled.is_(True),
+                )
+            )
+            for row in rows:
+                if row.secret:
+                    found.append(box.decrypt(row.secret))
+                if row.previous_secret and _still_valid(row.previous_secret_expires_at, now):
+                    found.append(box.decrypt(row.previous_secret))
+        return found
