@@ -145,9 +145,10 @@ class TypeformScheme:
 
 
 def _standard_key(secret: str) -> bytes:
+    # As the reference implementation: the part after `whsec_` is base64, padding optional.
     raw = secret.removeprefix("whsec_")
     try:
-        return base64.b64decode(raw, validate=True)
+        return base64.b64decode(raw + "==")
     except (binascii.Error, ValueError):
         return raw.encode()
 
