@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from integrations import __version__
-from integrations.cli import admin_cmd, config_cmd, db_cmd, secrets_cmd
+from integrations.cli import admin_cmd, config_cmd, db_cmd, secrets_cmd, webhooks_cmd
 from integrations.cli.common import console, errors_as_exit, fail, load_cli_settings
 from integrations.cli.simulate_cmd import simulate
 
@@ -21,6 +21,7 @@ app.add_typer(config_cmd.app, name="config")
 app.add_typer(db_cmd.app, name="db")
 app.add_typer(admin_cmd.app, name="admin")
 app.add_typer(secrets_cmd.app, name="secrets")
+app.add_typer(webhooks_cmd.app, name="webhooks")
 app.command("simulate")(simulate)
 
 
