@@ -1,8 +1,8 @@
 """Storage: SQLAlchemy 2 async tables, engine, repositories, secret encryption, migrations."""
 
-from integrations.storage import tables_inbound
+from integrations.storage import tables_inbound, tables_vendor
 from integrations.storage.crypto import SecretBox
 from integrations.storage.db import Database
 from integrations.storage.tables import Base
 
-__all__ = ["Base", "Database", "SecretBox", "tables_inbound"]
+__all__ = ["Base", "Database", "SecretBox", "tables_inbound", "tables_vendor"]
