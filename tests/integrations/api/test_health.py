@@ -49,7 +49,24 @@ async def test_migrated_database_is_healthy(settings: Settings) -> None:
     assert body["database"] == "ok"
     assert body["version"] == __version__
     assert body["migration"] == {"current": head, "head": head}
+    assert body["mock_mode"] == []
     assert response.headers[TRACE_HEADER]
+
+
+async def test_mock_mode_is_reported(settings: Settings) -> None:
+    """Enabled integrations in mock mode are named by the health endpoint."""
+    from integrations.runtime_config import IntegrationSettingsUpdate
+
+    await anyio.to_thread.run_sync(migrate.upgrade, settings.resolved_database_url)
+    services = Services(settings)
+    try:
+        for name, fields in (("mock", {"enabled": True}), ("pandadoc", {"mode": "mock"})):
+            update = IntegrationSettingsUpdate.model_validate(fields)
+            await services.update_config(name, update, changed_by="t")
+        response = await _healthz(settings, services)
+    finally:
+        await services.close()
+    assert response.json()["mock_mode"] == ["mock"]  # pandadoc is in mock mode but disabled
 
 
 async def test_empty_database_is_unhealthy(settings: Settings) -> None:
