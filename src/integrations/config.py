@@ -128,6 +128,8 @@ class Settings(BaseSettings):
 
     env: Environment = Environment.DEVELOPMENT
     var_dir: Path = Path("var")
+    # Where vendors reach our webhook endpoints (behind a proxy: the proxy's URL).
+    public_url: str = "http://127.0.0.1:8000"
     database_url: str | None = None
     redis_url: str | None = None
     secret_key: SecretStr | None = None
@@ -150,6 +152,13 @@ class Settings(BaseSettings):
         if value.startswith("postgresql://"):
             return "postgresql+psycopg://" + value.removeprefix("postgresql://")
         return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL")
+        return value.rstrip("/")
 
     @field_validator("redis_url")
     @classmethod

@@ -38,6 +38,7 @@ class ConnectorInfo:
     client: str | None = None  # "module:Class" of its BaseIntegration, imported on use
     simulator: str | None = None  # the vendor name in integrations.simulators.SIMULATORS
     webhook: str | None = None  # its signature scheme in integrations.webhooks.schemes
+    handlers: str | None = None  # module whose register(handlers) adds its webhook handlers
 
 
 def _per(limit: int, seconds: float) -> RateLimitWindow:
@@ -72,7 +73,10 @@ CONNECTORS: dict[str, ConnectorInfo] = {
                 EnvVarDoc("TYPEFORM_BASE_URL", "API host override", "https://api.typeform.com"),
             ),
             IntegrationSettings(rate_limits=(_per(2, 1),)),
+            client="integrations.typeform.client:TypeformIntegration",
+            simulator="typeform",
             webhook="typeform",
+            handlers="integrations.typeform.webhooks",
         ),
         ConnectorInfo(
             "practicepanther",

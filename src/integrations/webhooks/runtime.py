@@ -8,6 +8,7 @@ import importlib
 from dataclasses import dataclass, field
 
 from integrations.errors import ConfigError
+from integrations.registry import CONNECTORS
 from integrations.services import Services
 from integrations.webhooks.dispatch import HandlerRegistry, WebhookWorker
 from integrations.webhooks.inbox import WebhookInbox
@@ -33,7 +34,8 @@ class WebhookRuntime:
         """Wire the parts from the process settings; handler modules are imported here."""
         settings = services.settings.webhooks
         handlers = handlers or HandlerRegistry()
-        for module in settings.handler_modules:
+        builtin = [c.handlers for c in CONNECTORS.values() if c.handlers]
+        for module in [*builtin, *settings.handler_modules]:
             try:
                 registrar = importlib.import_module(module)
             except ImportError as exc:

@@ -1,0 +1,110 @@
+"""`TypeformIntegration`: the Typeform client, held to 2 requests/second.
+
+Typeform allows 2 requests per second per account; the pipeline's limiter enforces that and
+`get_rate_limit_status()` reports how the last 100 requests actually spread out. Configuring
+a faster rate is allowed (accounts may have higher limits) but logged as a warning at start.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from integrations.core.client import BaseIntegration, HealthResult
+from integrations.core.spec import ProviderSpec
+from integrations.logging import get_logger
+from integrations.typeform.exceptions import TypeformErrorMap
+from integrations.typeform.spec import TYPEFORM_SPEC, VENDOR_RATE_PER_SECOND
+
+__all__ = ["RateLimitStatus", "TypeformIntegration"]
+
+_log = get_logger()
+_WINDOW = 100
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimitStatus:
+    """How the last requests used the per-second budget."""
+
+    configured_per_second: float
+    actual_per_second: float
+    compliance_percent: float
+    seconds_until_next: float
+    sampled_requests: int
+
+
+class _SendTimes(httpx.AsyncBaseTransport):
+    """Remembers when the last requests actually left (every attempt counts)."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self._inner = inner
+        self.times: deque[float] = deque(maxlen=_WINDOW)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.times.append(time.monotonic())
+        return await self._inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+class TypeformIntegration(BaseIntegration):
+    """The Typeform connector (credential `token`: a personal access or OAuth token)."""
+
+    SPEC = TYPEFORM_SPEC
+
+    def __init__(self, spec: ProviderSpec | None = None, **kw: Any) -> None:
+        spec = spec or TYPEFORM_SPEC
+        transport = kw.pop("transport", None)
+        if transport is None:
+            from integrations.core.engines import create_transport
+
+            transport = create_transport(timeout=spec.timeout_seconds)
+        self._sent = _SendTimes(transport)
+        super().__init__(spec, transport=self._sent, **kw)
+        self.errors = TypeformErrorMap(spec)
+        rate = self.configured_per_second
+        if rate > VENDOR_RATE_PER_SECOND:
+            _log.warning(
+                "typeform.rate_limit_above_vendor",
+                configured_per_second=rate,
+                vendor_per_second=VENDOR_RATE_PER_SECOND,
+                detail="expect 429 answers unless the account has a higher limit",
+            )
+
+    @property
+    def configured_per_second(self) -> float:
+        """The tightest configured budget, in requests per second."""
+        rates = [r.limit / r.period_seconds for r in self.spec.rate_limits if not r.path]
+        return min(rates) if rates else float("inf")
+
+    async def health_check(self) -> HealthResult:
+        """One authenticated, cheap read: the first form of the account."""
+        started = time.perf_counter()
+        await self.request("GET", "/forms", operation="health_check", params={"page_size": 1})
+        return HealthResult(True, (time.perf_counter() - started) * 1000, "typeform answered")
+
+    def get_rate_limit_status(self) -> RateLimitStatus:
+        """Configured rate, actual rate over the last 100 requests, the share of those sent
+        within the per-second budget, and the wait until the next request may go."""
+        times = list(self._sent.times)
+        rate = self.configured_per_second
+        budget = max(1, int(rate)) if rate != float("inf") else len(times) or 1
+        within = sum(
+            1
+            for i, t in enumerate(times)
+            if sum(1 for u in times[: i + 1] if t - u < 1.0) <= budget
+        )
+        span = times[-1] - times[0] if len(times) > 1 else 0.0
+        actual = (len(times) - 1) / span if span > 0 else 0.0
+        wait = 0.0
+        if len(times) >= budget:
+            wait = max(0.0, times[-budget] + 1.0 - time.monotonic())
+        compliance = 100.0 * within / len(times) if times else 100.0
+        return RateLimitStatus(
+            rate, round(actual, 3), round(compliance, 1), round(wait, 3), len(times)
+        )
