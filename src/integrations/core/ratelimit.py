@@ -7,6 +7,10 @@ so no window of the limiter's length ever sees more than its limit.
 
 Background calls (syncs, bulk sends) see each window shrunk by `background_share`, so the
 last part of every budget always stays for interactive calls.
+
+Each window is held a little longer than its period (`margin_seconds`, at most 10% of it):
+a request admitted at the very edge of a window still travels a few milliseconds before the
+vendor counts it, and the vendor's window is what must never overflow.
 """
 
 from __future__ import annotations
@@ -53,6 +57,7 @@ class RateLimiter:
         *,
         max_wait_seconds: float = 300.0,
         background_share: float = 0.2,
+        margin_seconds: float = 0.1,
     ) -> None:
         self.integration = integration
         self.rules = rules
@@ -60,6 +65,7 @@ class RateLimiter:
         self._clock = clock
         self.max_wait_seconds = max_wait_seconds
         self.background_share = background_share
+        self.margin_seconds = margin_seconds
         self._block_key = f"rl:{integration}:blocked"
         self._queues: dict[tuple[Priority, tuple[str, ...]], asyncio.Lock] = {}
         self.violations: Counter[str] = Counter()
@@ -74,7 +80,8 @@ class RateLimiter:
             if priority == "background":
                 limit = max(1, math.floor(rule.limit * (1 - self.background_share)))
             key = f"rl:{self.integration}:{index}:{rule.limit}/{rule.period_seconds:g}"
-            windows.append(Window(key, limit, rule.period_seconds))
+            margin = min(self.margin_seconds, rule.period_seconds * 0.1)
+            windows.append(Window(key, limit, rule.period_seconds + margin))
             cost = max(cost, rule.cost)
         return windows, cost
 

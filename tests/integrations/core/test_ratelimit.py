@@ -43,6 +43,7 @@ async def test_property_27_no_window_over_its_limit(
         clock.advance(gap)
         if await limiter.try_acquire(GET) == 0:
             admitted.append(clock.now())
+    assert limiter.margin_seconds > 0  # the property holds with and without the margin
     for limit, period in windows:
         for i, start in enumerate(admitted):
             inside = [t for t in admitted[i:] if t < start + period]
@@ -55,7 +56,7 @@ async def test_try_acquire_never_waits() -> None:
     limiter = _limiter(clock, RateLimitRule(2, 1.0))
     assert await limiter.try_acquire(GET) == 0
     assert await limiter.try_acquire(GET) == 0
-    assert await limiter.try_acquire(GET) == pytest.approx(1.0)
+    assert await limiter.try_acquire(GET) == pytest.approx(1.1)  # period + safety margin
     assert clock.slept == []
 
 
@@ -76,7 +77,7 @@ async def test_property_28_waiting_calls_run_in_arrival_order(n: int) -> None:
         await asyncio.sleep(0)  # arrive one after another
     await asyncio.gather(*tasks)
     assert order == list(range(n))
-    assert clock.now() - 1_700_000_000 == pytest.approx((n - 1) // 2, abs=1e-6)
+    assert clock.now() - 1_700_000_000 == pytest.approx((n - 1) // 2 * 1.1, abs=1e-6)
 
 
 async def test_property_29_violations_are_logged_and_counted() -> None:
@@ -100,7 +101,7 @@ async def test_max_wait_fails_with_retry_time() -> None:
     await limiter.acquire(GET)
     with pytest.raises(RateLimitedError) as info:
         await limiter.acquire(GET)
-    assert info.value.retry_after == pytest.approx(60)
+    assert info.value.retry_after == pytest.approx(60.1)
     assert limiter.violations["budget_exhausted"] == 1
 
 
@@ -138,6 +139,14 @@ async def test_exhausted_budget_header_pauses_calls() -> None:
     await client.request("GET", "/a", operation="a")
     await client.request("GET", "/b", operation="b")
     assert clock.now() - 1_700_000_000 == pytest.approx(3)
+
+
+async def test_margin_is_bounded_by_period_share() -> None:
+    """The safety margin never exceeds 10% of a short window."""
+    clock = VirtualClock()
+    limiter = _limiter(clock, RateLimitRule(1, 0.2))
+    await limiter.try_acquire(GET)
+    assert await limiter.try_acquire(GET) == pytest.approx(0.22)
 
 
 async def test_cost_above_limit_is_refused() -> None:
