@@ -87,16 +87,26 @@ class WebhookEmitter:
         self.url, self.secret = url, secret
 
     async def emit(
-        self, event_id: str, payload: Any, *, url: str | None = None, secret: str | None = None
+        self,
+        event_id: str,
+        payload: Any,
+        *,
+        url: str | None = None,
+        secret: str | None = None,
+        headers: dict[str, str] | None = None,
     ) -> Delivery | None:
-        """Deliver `payload` once now; schedule retries in the background if it fails."""
+        """Deliver `payload` once now; schedule retries in the background if it fails.
+
+        `headers` are extra headers for this event only (e.g. an event id the vendor keeps
+        stable across retries); every retry resends them unchanged.
+        """
         target = url or self.url
         if target is None:
             return None
         body = json.dumps(payload, separators=(",", ":")).encode()
         signature = self._sign(body, self.secret if secret is None else secret)
-        headers = {"content-type": "application/json", **signature.headers}
-        delivery = Delivery(event_id, target, body, headers, dict(signature.params))
+        sent = {"content-type": "application/json", **(headers or {}), **signature.headers}
+        delivery = Delivery(event_id, target, body, sent, dict(signature.params))
         self.deliveries.append(delivery)
         if not await self._attempt(delivery) and self.retry_delays and not delivery.gave_up:
             task = asyncio.create_task(self._retry(delivery))

@@ -146,8 +146,8 @@ class TypeformSimulator(Simulator):
             raise TypeformError(404, "NOT_FOUND", f"No webhook with tag {tag!r} on this form")
         return found
 
-    def event_id(self) -> str:
-        """A ULID-like event id, like Typeform's."""
+    def ulid(self) -> str:
+        """A ULID-like id (26 Crockford base-32 characters), like Typeform's ids."""
         return "".join(self.gen.choice(_CROCKFORD) for _ in range(26))
 
     async def submit(
@@ -179,7 +179,7 @@ class TypeformSimulator(Simulator):
     async def _deliver(
         self, form: SimForm, tag: str, hook: dict[str, Any], response: dict[str, Any]
     ) -> Delivery | None:
-        event_id = self.event_id()
+        event_id = self.ulid()
         self._event_targets[event_id] = (form.id, tag)
         body = {
             key: response[key]

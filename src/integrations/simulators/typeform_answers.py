@@ -77,9 +77,7 @@ def answer_for(field: dict[str, Any], value: Any, key: str = "") -> dict[str, An
         raise validation_error(where, "expected a number", "body")
     if value_key == "boolean" and not isinstance(value, bool):
         raise validation_error(where, "expected true or false", "body")
-    if value_key in {"text", "email", "phone_number", "url", "date"} and not isinstance(
-        value, str
-    ):
+    if value_key in {"text", "email", "phone_number", "url", "date"} and not isinstance(value, str):
         raise validation_error(where, "expected a string", "body")
     if value_key == "date":
         try:
@@ -132,9 +130,9 @@ def make_response(
     answers = []
     fields = form.fields[: max(1, len(form.fields) // 2)] if partial else form.fields
     for field in fields:
-        key = next((k for k in (field["ref"], field["id"]) if k in given), None)
-        if key is not None:
-            answers.append(answer_for(field, given[key], key))
+        chosen = next((k for k in (field["ref"], field["id"]) if k in given), None)
+        if chosen is not None:
+            answers.append(answer_for(field, given[chosen], chosen))
             continue
         value = _generated(field, gen, person)  # drawn even if skipped: stable sequences
         if given or field["validations"]["required"] or gen.integer(0, 6) > 0:
@@ -178,7 +176,10 @@ def seeded_responses(
     )
     return [
         make_response(
-            form, gen, moment, partial=bool(partial_every) and index % partial_every == partial_every - 1
+            form,
+            gen,
+            moment,
+            partial=bool(partial_every) and index % partial_every == partial_every - 1,
         )
         for index, moment in enumerate(moments)
     ]

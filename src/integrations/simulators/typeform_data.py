@@ -13,6 +13,7 @@ the simulator's seed (see `typeform_answers`).
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
@@ -130,7 +131,7 @@ class SimForm:
             "settings": {"language": "en", "is_public": True, "show_progress_bar": True},
             "welcome_screens": [],
             "thankyou_screens": [self.ending()],
-            "fields": [dict(f) for f in self.fields],
+            "fields": copy.deepcopy(self.fields),
             "hidden": list(self.hidden),
             "variables": {"score": 0},
             "logic": [],

@@ -22,8 +22,9 @@ import copy
 import datetime as dt
 import json
 import math
-from dataclasses import dataclass
 from typing import Any
+
+from pydantic import BaseModel, ConfigDict
 
 from integrations.simulators.typeform_errors import validation_error
 
@@ -34,9 +35,10 @@ _TYPES = frozenset({"started", "partial", "completed"})
 _SORT_FIELDS = frozenset({"submitted_at", "landed_at"})
 
 
-@dataclass(frozen=True, slots=True)
-class ResponseQuery:
-    """The query parameters of one responses request, as received."""
+class ResponseQuery(BaseModel):
+    """The query parameters of one responses request, as received (others are ignored)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
 
     page_size: int = 25
     since: str | None = None

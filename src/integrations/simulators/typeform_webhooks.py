@@ -7,7 +7,7 @@
   host when `verify_ssl` is false (a simulator convenience; real Typeform may refuse it).
   `verify_ssl` is stored and echoed but the simulator's delivery ignores it.
 - Retries: 404/410 stop for good (the simulator disables the webhook); 408/423/429/503 are
-  retried on `retry_delays` (real Typeform: every 2–3 min for 10 h, the default here: every
+  retried on `retry_delays` (real Typeform: every 2-3 min for 10 h, the default here: every
   150 s, 240 times); any other failure is retried on `backoff_delays` (not confirmed by
   Typeform; default 5, 10, 20, 60, 120 min as third-party copies say). Each schedule is
   consumed separately; an empty `retry_delays` turns every retry off.
