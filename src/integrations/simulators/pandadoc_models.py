@@ -1,4 +1,5 @@
-"""PandaDoc simulator data: statuses, the manual-status table, templates, documents.
+"""PandaDoc simulator data: statuses, the manual-status table, templates, documents,
+behaviour switches and the error type every handler raises.
 
 Plain dataclasses rather than Pydantic models because the simulator mutates them in place as
 documents move through their lifecycle; the wire shapes are produced by `pandadoc_views`.
@@ -12,6 +13,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, Field
+
 __all__ = [
     "MANUAL_TRANSITIONS",
     "PAYLOAD_OPTIONS",
@@ -19,6 +22,8 @@ __all__ = [
     "STATUS_CODES",
     "TRIGGERS",
     "Document",
+    "PandaDocConfig",
+    "PandaDocError",
     "Recipient",
     "Role",
     "Template",
@@ -77,6 +82,32 @@ def parse_iso(text: str) -> float:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=dt.UTC)
     return moment.timestamp()
+
+
+class PandaDocError(Exception):
+    """A non-success answer: status, JSON body (None: empty body), headers."""
+
+    def __init__(
+        self, status: int, body: Any = None, headers: dict[str, str] | None = None
+    ) -> None:
+        super().__init__(f"{status}: {body}")
+        self.status, self.body, self.headers = status, body, headers or {}
+
+
+class PandaDocConfig(BaseModel):
+    """Behaviour switches; the uncertain points of BRIEF §1 are all here."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    processing_delay: float = Field(default=3.0, ge=0)
+    pdf_delay: float = Field(default=0.0, ge=0)
+    sandbox: bool = False
+    send_retry_after: bool = False
+    send_wrong_state_status: int = Field(default=409, description="400 or 409")
+    payment_app_connected: bool = True
+    https_webhooks_only: bool = True
+    webhook_retry_delays: list[float] = Field(default_factory=list)
+    default_order_by: str = "date_status_changed"
 
 
 @dataclass(slots=True)
@@ -162,6 +193,7 @@ class Document:
     silent: bool = False
     deleted: bool = False
     lock: dict[str, Any] | None = None
+    lock_until: float = 0.0
     sessions: list[dict[str, Any]] = field(default_factory=list)
 
     def __post_init__(self) -> None:

@@ -47,7 +47,11 @@ def _add(errors: Errors, key: str, message: str) -> None:
 def check_recipients(recipients: Any, template: Template | None, errors: Errors) -> None:
     """Each recipient needs an email or a phone; a role must be one of the template's."""
     if not isinstance(recipients, list):
-        _add(errors, "recipients", 'Expected a list of items but got type "%s".' % type(recipients).__name__)
+        _add(
+            errors,
+            "recipients",
+            f'Expected a list of items but got type "{type(recipients).__name__}".',
+        )
         return
     roles = {r.name for r in template.roles} if template is not None else None
     for number, item in enumerate(recipients, start=1):

@@ -37,8 +37,7 @@ PROCESSING_MESSAGE = (
     "https://developers.pandadoc.com/reference/new-document"
 )
 _CREATED_MESSAGE = (
-    "You need to poll the Document Status method until the status will be changed to "
-    "document.draft"
+    "You need to poll the Document Status method until the status will be changed to document.draft"
 )
 
 
@@ -182,23 +181,22 @@ def details_body(doc: Document, user: dict[str, Any]) -> dict[str, Any]:
             "linked_objects": [],
             "approval_execution": None,
             "version": doc.version or "2",
-            "lock": None if doc.lock is None else dict(doc.lock),
         }
     )
+    if doc.lock is not None:  # the spec's `lock` schema is not nullable: absent when unlocked
+        body["lock"] = dict(doc.lock)
     return body
 
 
-def webhook_data(doc: Document, user: dict[str, Any], payload: list[str]) -> dict[str, Any]:
-    """`data` of a document event: details, with metadata/fields/tokens/pricing/products
-    only when the subscription's `payload` selects them."""
-    data = details_body(doc, user)
-    for key in ("metadata", "fields", "tokens", "pricing"):
-        if key not in payload:
-            data.pop(key, None)
+def webhook_data(details: dict[str, Any], payload: list[str]) -> dict[str, Any]:
+    """`data` of a document event from the details snapshot taken at event time, with
+    metadata/fields/tokens/pricing/products only when the subscription's `payload` selects
+    them (BRIEF §1.9)."""
+    hidden = {"lock", "folder_uuid", "content_date_modified", "date_sent", "ref_number"}
+    hidden |= {"metadata", "fields", "tokens", "pricing"} - set(payload)
+    data = {k: v for k, v in details.items() if k not in hidden}
     if "products" in payload:
         data["products"] = []
-    for key in ("lock", "folder_uuid", "content_date_modified", "date_sent", "ref_number"):
-        data.pop(key, None)
     return data
 
 
@@ -231,7 +229,12 @@ def template_details(template: Template, user: dict[str, Any]) -> dict[str, Any]
         "pricing": {},
         "tags": list(template.tags),
         "roles": [
-            {"id": r.id, "name": r.name, "signing_order": r.signing_order, "preassigned_person": None}
+            {
+                "id": r.id,
+                "name": r.name,
+                "signing_order": r.signing_order,
+                "preassigned_person": None,
+            }
             for r in template.roles
         ],
         "content_placeholders": [],

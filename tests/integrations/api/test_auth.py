@@ -21,7 +21,18 @@ from integrations.config import Settings
 from integrations.services import Services
 from integrations.storage.repositories.admin_tokens import AdminTokenRepository, CreatedToken
 
-PUBLIC = frozenset({"/healthz", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"})
+# The webhook receiver is public by design: it is authenticated by each vendor's signature
+# (tests/integrations/webhooks check that nothing unverified is accepted).
+PUBLIC = frozenset(
+    {
+        "/healthz",
+        "/openapi.json",
+        "/docs",
+        "/docs/oauth2-redirect",
+        "/redoc",
+        "/api/v1/webhooks/{integration}",
+    }
+)
 BOOTSTRAP = {"Authorization": "Bearer test-admin-token-0123456789"}
 _PATH_PARAM = re.compile(r"\{[^}]*\}")
 

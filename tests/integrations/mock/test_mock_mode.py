@@ -71,13 +71,13 @@ async def test_property_43_mode_follows_configuration(
 async def test_factory_refuses_unknown_and_clientless(services: Services) -> None:
     """Connectors without a client, or unknown names, are refused clearly."""
     factory = IntegrationFactory(services)
-    await _update(services, "typeform", enabled=True)
+    await _update(services, "practicepanther", enabled=True)
     with pytest.raises(ConfigError, match="no client"):
-        await factory.get("typeform")
+        await factory.get("practicepanther")
     with pytest.raises(ConfigError, match="unknown connector"):
         await factory.get("nope")
     with pytest.raises(ConfigError, match="no simulator"):
-        factory.simulator("typeform")
+        factory.simulator("practicepanther")
 
 
 @settings(
