@@ -39,6 +39,7 @@ class ConnectorInfo:
     simulator: str | None = None  # the vendor name in integrations.simulators.SIMULATORS
     webhook: str | None = None  # its signature scheme in integrations.webhooks.schemes
     handlers: str | None = None  # module whose register(handlers) adds its webhook handlers
+    tools: str | None = None  # module with TOOLS: list[ToolSpec] for the MCP server
 
 
 def _per(limit: int, seconds: float) -> RateLimitWindow:
