@@ -14,8 +14,14 @@ so drift and other load on the machine hit both alike. Besides wall-clock throug
 latency it reports the client's CPU time per request (`time.process_time()`), which shows the
 pipeline's own cost even where the server, not the client, limits throughput.
 
+Logging is configured at WARNING, so the pipeline's `call.completed` (INFO) and
+`call.attempt_finished` (DEBUG) lines are dropped. They are not free: the level filter is a
+processor (`IntegrationLevelFilter`, per-integration levels), so each dropped line still
+assembles a logger and runs the chain up to the filter, a few µs per line.
+
     .venv/bin/python bench/pipeline_overhead.py [--requests N] [--concurrency 50]
-        [--engine all|httpx|aiohttp|httpx2] [--rounds 2] [--profile pyinstrument|cprofile]
+        [--engine all|httpx|aiohttp|httpx2] [--rounds 2] [--warmup 1000] [--budget 25]
+        [--profile cprofile|pyinstrument]
 """
 
 from __future__ import annotations
@@ -39,19 +45,12 @@ from typing import Any
 if __package__ in (None, ""):  # run as a script: make `src` importable without installing
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-# Logging is configured before any pipeline module is imported: `get_logger()` binds the
-# structlog configuration current at import time, so configuring later would not reach the
-# module-level loggers of `integrations.core`.
+import httpx
+
+from integrations.core.client import BaseIntegration, HealthResult
+from integrations.core.engines import DEFAULT_ENGINE, EngineName, create_transport
+from integrations.core.spec import ProviderSpec, RateLimitRule
 from integrations.logging import configure_logging
-
-_LOG_SINK = io.StringIO()
-configure_logging(level="WARNING", fmt="json", stream=_LOG_SINK)
-
-import httpx  # noqa: E402
-
-from integrations.core.client import BaseIntegration, HealthResult  # noqa: E402
-from integrations.core.engines import DEFAULT_ENGINE, EngineName, create_transport  # noqa: E402
-from integrations.core.spec import ProviderSpec, RateLimitRule  # noqa: E402
 
 ENGINES: tuple[EngineName, ...] = ("httpx", "aiohttp", "httpx2")
 TARGET_RATIO = 0.95
@@ -155,24 +154,33 @@ class Result:
 Send = Callable[[int], Awaitable[None]]
 
 
-async def drive(send: Send, start: int, n: int, concurrency: int) -> Result:
-    """Send requests `start .. start+n-1` with `concurrency` workers always in flight."""
+async def drive(
+    send: Send, start: int, n: int, concurrency: int, budget: float | None = None
+) -> Result:
+    """Send requests `start .. start+n-1` with `concurrency` workers always in flight.
+
+    With a `budget` (seconds), no new request starts once it is spent: a slow engine then
+    sends fewer than `n` (the report shows how many).
+    """
     ids = iter(range(start, start + n))
     latencies: list[float] = []
     clock = time.perf_counter
+    deadline = clock() + budget if budget else float("inf")
 
     async def worker() -> None:
         for i in ids:  # the shared iterator hands each id to exactly one worker
             t0 = clock()
+            if t0 > deadline:
+                return
             await send(i)
             latencies.append(clock() - t0)
 
     cpu0, t0 = time.process_time(), clock()
     await asyncio.gather(*(worker() for _ in range(concurrency)))
     seconds, cpu = clock() - t0, time.process_time() - cpu0
-    if len(latencies) != n:
+    if not latencies or (budget is None and len(latencies) != n):
         raise RuntimeError(f"{len(latencies)} of {n} requests finished")
-    return Result(n, seconds, cpu, latencies)
+    return Result(len(latencies), seconds, cpu, latencies)
 
 
 class Raw:
@@ -277,9 +285,16 @@ _ids = itertools.count(1_000_000, 1_000_000)  # a fresh id range per measurement
 
 
 async def measure_engine(
-    engine: EngineName, base_url: str, n: int, concurrency: int, rounds: int, warmup: int
+    engine: EngineName,
+    base_url: str,
+    n: int,
+    concurrency: int,
+    rounds: int,
+    warmup: int,
+    budget: float | None,
 ) -> EngineResult:
-    """`n` raw and `n` pipeline requests in `rounds` alternating chunks (ABBA)."""
+    """`n` raw and `n` pipeline requests in `rounds` alternating chunks (ABBA), each
+    measurement stopped after `budget` seconds."""
     runs: dict[str, list[Result]] = {"raw": [], "pipeline": []}
     async with (
         Raw(engine, base_url, 100) as raw,
@@ -289,10 +304,12 @@ async def measure_engine(
         for send in senders.values():
             await drive(send, next(_ids), warmup, concurrency)
         chunks = [n // rounds + (1 if r < n % rounds else 0) for r in range(rounds)]
+        per_chunk = budget / rounds if budget else None
         for r, chunk in enumerate(chunks):
             order = ("raw", "pipeline") if r % 2 == 0 else ("pipeline", "raw")
             for kind in order:
-                runs[kind].append(await drive(senders[kind], next(_ids), chunk, concurrency))
+                result = await drive(senders[kind], next(_ids), chunk, concurrency, per_chunk)
+                runs[kind].append(result)
     raw_total, *rest = runs["raw"]
     for x in rest:
         raw_total = raw_total.merge(x)
@@ -308,10 +325,11 @@ async def measure_engine(
 
 
 def report(results: list[EngineResult], n: int, concurrency: int, rounds: int) -> None:
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     print(
-        f"\n{n:,} requests per measurement in {rounds} alternating round(s), "
-        f"{concurrency} in flight, "
-        f"Python {sys.version.split()[0]}, {os.cpu_count()} CPU(s)\n"
+        f"\nup to {n:,} requests per measurement in {rounds} alternating round(s), "
+        f"{concurrency} in flight, Python {sys.version.split()[0]}, {os.cpu_count()} CPU(s), "
+        f"load average {load}\n"
     )
     head = (
         f"{'engine':<8} {'raw req/s':>10} {'pipe req/s':>10} {'ratio':>6}  "
@@ -337,12 +355,18 @@ def report(results: list[EngineResult], n: int, concurrency: int, rounds: int) -
     print(f"\n(ratio = pipeline / raw in this run; target: throughput ratio >= {TARGET_RATIO})")
     if len(results) > 1:
         base = next((e for e in results if e.engine == "httpx"), results[0])
-        print(f"\nEngines side by side (x = against {base.engine} in the same mode):")
-        print(f"{'engine':<8} {'raw req/s':>10} {'x':>6}  {'pipe req/s':>10} {'x':>6}")
+        print(f"\nEngines side by side (x = throughput against {base.engine} in the same mode):")
+        print(
+            f"{'engine':<8} {'raw req/s':>10} {'x':>6} {'p50 ms':>7} {'p99 ms':>7}  "
+            f"{'pipe req/s':>10} {'x':>6} {'p50 ms':>7} {'p99 ms':>7}  {'requests raw/pipe':>18}"
+        )
         for e in results:
+            raw, pipe = e.raw, e.pipeline
             print(
-                f"{e.engine:<8} {e.raw.rps:>10,.0f} {e.raw.rps / base.raw.rps:>6.2f}  "
-                f"{e.pipeline.rps:>10,.0f} {e.pipeline.rps / base.pipeline.rps:>6.2f}"
+                f"{e.engine:<8} {raw.rps:>10,.0f} {raw.rps / base.raw.rps:>6.2f} "
+                f"{raw.pct(50):>7.2f} {raw.pct(99):>7.2f}  {pipe.rps:>10,.0f} "
+                f"{pipe.rps / base.pipeline.rps:>6.2f} {pipe.pct(50):>7.2f} {pipe.pct(99):>7.2f}  "
+                f"{f'{raw.n:,}/{pipe.n:,}':>18}"
             )
     best = max(results, key=lambda e: e.pipeline.rps)
     print(
@@ -387,11 +411,18 @@ async def run(args: argparse.Namespace) -> None:
         for engine in engines:
             started = time.perf_counter()
             result = await measure_engine(
-                engine, server.url, args.requests, args.concurrency, args.rounds, args.warmup
+                engine,
+                server.url,
+                args.requests,
+                args.concurrency,
+                args.rounds,
+                args.warmup,
+                args.budget or None,
             )
             print(
-                f"{engine}: raw {result.raw.rps:,.0f} req/s, pipeline {result.pipeline.rps:,.0f}"
-                f" req/s ({time.perf_counter() - started:.1f} s)",
+                f"{engine}: raw {result.raw.rps:,.0f} req/s ({result.raw.n:,} requests), "
+                f"pipeline {result.pipeline.rps:,.0f} req/s ({result.pipeline.n:,} requests), "
+                f"{time.perf_counter() - started:.1f} s",
                 flush=True,
             )
             results.append(result)
@@ -407,13 +438,23 @@ def main() -> None:
     parser.add_argument("--engine", choices=("all", *ENGINES), default="all")
     parser.add_argument("--rounds", type=int, default=2, help="alternating raw/pipeline chunks")
     parser.add_argument("--warmup", type=int, default=1_000, help="warm-up requests per client")
+    parser.add_argument(
+        "--budget",
+        type=float,
+        default=25.0,
+        help="seconds one measurement may take before it stops early (0: no limit)",
+    )
     parser.add_argument("--profile", choices=("pyinstrument", "cprofile"), default=None)
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
         serve()
         return
+    sink = io.StringIO()
+    configure_logging(level="WARNING", fmt="json", stream=sink)
     asyncio.run(run(args))
+    if sink.getvalue():
+        print(f"\nlog lines at WARNING or above during the run: {sink.getvalue().count(chr(10))}")
 
 
 if __name__ == "__main__":

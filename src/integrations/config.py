@@ -27,6 +27,7 @@ __all__ = [
     "HttpSettings",
     "LogLevel",
     "LoggingSettings",
+    "McpSettings",
     "ServerSettings",
     "Settings",
     "WebhookSettings",
@@ -111,6 +112,12 @@ class WebhookSettings(BaseModel):
     handler_modules: list[str] = Field(default_factory=list)
 
 
+class McpSettings(BaseModel):
+    """The MCP server (`integrations mcp`, `/mcp`): whether agents may run write tools."""
+
+    allow_writes: bool = True
+
+
 class Settings(BaseSettings):
     """All process settings. Environment variables use the `INTEGRATIONS_` prefix.
 
@@ -138,6 +145,7 @@ class Settings(BaseSettings):
     server: ServerSettings = Field(default_factory=ServerSettings)
     http: HttpSettings = Field(default_factory=HttpSettings)
     webhooks: WebhookSettings = Field(default_factory=WebhookSettings)
+    mcp: McpSettings = Field(default_factory=McpSettings)
 
     @field_validator("database_url")
     @classmethod

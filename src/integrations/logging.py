@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import functools
 import logging
 import re
 import sys
@@ -57,6 +58,15 @@ _KV_SECRET = re.compile(
     r"(?:(?P<q>[\"'])(?P<quoted>.*?)(?P=q)|(?P<value>[^\s,;&})\]]+))",
     re.IGNORECASE,
 )
+# Text without any of these characters matches none of the three patterns above ...
+_PLAIN = re.compile(r"[^?&;:=\s]*")
+_QUERY_CHAR = re.compile(r"[?&;]")  # `_QUERY_SECRET` needs one of these
+# ... and text without any of these words matches neither `_AUTH_SCHEME` nor `_KV_SECRET`.
+_SECRET_WORD = re.compile(
+    r"bearer|basic|token|authorization|secret|passw|api[-_]?key|apikey|cookie|signature|"
+    r"credential",
+    re.IGNORECASE,
+)
 _KNOWN_SECRETS: set[str] = set()
 _MIN_KNOWN_SECRET = 6
 
@@ -78,7 +88,15 @@ def redact_text(text: str) -> str:
     for secret in sorted(_KNOWN_SECRETS, key=len, reverse=True):
         if secret in text:
             text = text.replace(secret, MASK)
-    text = _QUERY_SECRET.sub(lambda m: m.group("key") + MASK, text)
+    # Fast exits, same result: ids, timestamps and most header values cannot match the
+    # patterns below, and scanning them (`_KV_SECRET` backtracks on long words) is most of
+    # the cost of redacting a request's headers.
+    if _PLAIN.fullmatch(text):
+        return text
+    if _QUERY_CHAR.search(text):
+        text = _QUERY_SECRET.sub(lambda m: m.group("key") + MASK, text)
+    if not _SECRET_WORD.search(text):
+        return text
     text = _AUTH_SCHEME.sub(lambda m: m.group("key") + MASK, text)
     return _KV_SECRET.sub(_mask_pair, text)
 
@@ -86,6 +104,12 @@ def redact_text(text: str) -> str:
 def _mask_pair(match: re.Match[str]) -> str:
     quote = match.group("q") or ""
     return f"{match.group('key')}{quote}{MASK}{quote}"
+
+
+@functools.lru_cache(maxsize=4096)
+def _is_secret_key(key: str) -> bool:
+    # Keys repeat (header names, field names, log keys): remember the answer per key.
+    return _SECRET_KEY.search(key) is not None
 
 
 def redact(value: Any, *, _depth: int = 0) -> Any:
@@ -98,7 +122,7 @@ def redact(value: Any, *, _depth: int = 0) -> Any:
         return redact_text(value)
     if isinstance(value, Mapping):
         return {
-            k: (MASK if _SECRET_KEY.search(str(k)) else redact(v, _depth=_depth + 1))
+            k: (MASK if _is_secret_key(str(k)) else redact(v, _depth=_depth + 1))
             for k, v in value.items()
         }
     if isinstance(value, list | tuple | set | frozenset):
@@ -117,7 +141,7 @@ class RedactSecrets:
 
     def __call__(self, logger: WrappedLogger, name: str, event_dict: EventDict) -> EventDict:
         return {
-            key: (MASK if _SECRET_KEY.search(key) else redact(value))
+            key: (MASK if _is_secret_key(key) else redact(value))
             for key, value in event_dict.items()
         }
 

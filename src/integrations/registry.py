@@ -59,9 +59,22 @@ CONNECTORS: dict[str, ConnectorInfo] = {
                 ),
                 EnvVarDoc("PANDADOC_BASE_URL", "API host override", "https://api.pandadoc.com"),
                 EnvVarDoc("PANDADOC_WEBHOOK_SHARED_KEY", "webhook shared key", "wh-key", True),
+                EnvVarDoc(
+                    "PANDADOC_SANDBOX", "sandbox key: 10 requests/min on any endpoint", "false"
+                ),
+                EnvVarDoc(
+                    "PANDADOC_ACCESS_TOKEN", "OAuth access token (instead of a key)", "", True
+                ),
+                EnvVarDoc("PANDADOC_REFRESH_TOKEN", "OAuth refresh token", "", True),
+                EnvVarDoc("PANDADOC_CLIENT_ID", "OAuth client id (for refresh)", ""),
+                EnvVarDoc("PANDADOC_CLIENT_SECRET", "OAuth client secret", "", True),
             ),
-            IntegrationSettings(rate_limits=(_per(300, 60),)),
+            IntegrationSettings(rate_limits=(_per(300, 60),), cache_ttl_seconds=0),
+            client="integrations.pandadoc.client:PandaDocIntegration",
+            simulator="pandadoc",
             webhook="pandadoc",
+            handlers="integrations.pandadoc.webhooks",
+            tools="integrations.pandadoc.tools",
         ),
         ConnectorInfo(
             "typeform",
@@ -73,7 +86,7 @@ CONNECTORS: dict[str, ConnectorInfo] = {
                 ),
                 EnvVarDoc("TYPEFORM_BASE_URL", "API host override", "https://api.typeform.com"),
             ),
-            IntegrationSettings(rate_limits=(_per(2, 1),)),
+            IntegrationSettings(rate_limits=(_per(2, 1),), cache_ttl_seconds=0),
             client="integrations.typeform.client:TypeformIntegration",
             simulator="typeform",
             webhook="typeform",
@@ -159,6 +172,7 @@ CONNECTORS: dict[str, ConnectorInfo] = {
             client="integrations.mock.client:MockIntegration",
             simulator="mock",
             webhook="hmac-hex",
+            tools="integrations.mock.tools",
         ),
         ConnectorInfo(
             "generic",

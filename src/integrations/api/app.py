@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from integrations import __version__
 from integrations.api.errors import install_error_handlers
+from integrations.api.mcp_http import MCP_PATH, McpHttpApp, McpMount
 from integrations.api.middleware import TraceMiddleware
 from integrations.api.routes import health, integrations, webhook_events, webhooks
 from integrations.config import Settings
@@ -22,8 +23,10 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     """Build the API for `settings`; `services` may be given by tests or the server.
 
     The database schema is not migrated here: `integrations serve` upgrades before it starts
-    the server, and `/healthz` reports a database that is behind.
+    the server, and `/healthz` reports a database that is behind. The MCP server is mounted
+    at `/mcp` (streamable HTTP, admin bearer token) and runs for the lifespan of the app.
     """
+    mcp_http = McpHttpApp()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -33,7 +36,8 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
         if settings.webhooks.worker_enabled:
             app.state.webhooks.start()
         try:
-            yield
+            async with mcp_http.run(app.state.services):
+                yield
         finally:
             await app.state.webhooks.stop()
             if owned:
@@ -45,6 +49,7 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     app.include_router(integrations.router)
     app.include_router(webhooks.router)
     app.include_router(webhook_events.router)
+    app.router.routes.append(McpMount(MCP_PATH, app=mcp_http, name="mcp"))
     app.add_middleware(TraceMiddleware)
 
     return app

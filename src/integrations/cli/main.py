@@ -7,6 +7,7 @@ import typer
 from integrations import __version__
 from integrations.cli import admin_cmd, config_cmd, db_cmd, secrets_cmd, webhooks_cmd
 from integrations.cli.common import console, errors_as_exit, fail, load_cli_settings
+from integrations.cli.mcp_cmd import mcp
 from integrations.cli.simulate_cmd import simulate
 
 __all__ = ["app", "run"]
@@ -23,6 +24,7 @@ app.add_typer(admin_cmd.app, name="admin")
 app.add_typer(secrets_cmd.app, name="secrets")
 app.add_typer(webhooks_cmd.app, name="webhooks")
 app.command("simulate")(simulate)
+app.command("mcp")(mcp)
 
 
 def _version(value: bool) -> None:

@@ -102,7 +102,9 @@ class RateLimiter:
         # One FIFO queue per priority and set of matched windows: calls governed by the same
         # windows go out in arrival order, others do not wait behind them.
         lane = (priority, tuple(w.key for w in windows))
-        queue = self._queues.setdefault(lane, asyncio.Lock())
+        queue = self._queues.get(lane)
+        if queue is None:  # not setdefault: that would build a Lock on every call
+            queue = self._queues[lane] = asyncio.Lock()
         waited = 0.0
         async with queue:
             while True:

@@ -103,7 +103,9 @@ class MemoryStateStore:
         now = self.clock.now()
         wait = max(0.0, self._blocked.get(block_key, 0.0) - now)
         for w in windows:
-            log = self._windows.setdefault(w.key, deque())
+            log = self._windows.get(w.key)
+            if log is None:  # not setdefault: that would build a deque on every call
+                log = self._windows[w.key] = deque()
             while log and log[0] <= now - w.period:
                 log.popleft()
             if cost > w.limit:

@@ -67,7 +67,10 @@ class MetricsRecorder:
 
     def observe(self, record: CallRecord) -> None:
         """Count one call."""
-        stats = self._stats.setdefault((record.integration, record.operation), OperationStats())
+        which = (record.integration, record.operation)
+        stats = self._stats.get(which)
+        if stats is None:  # not setdefault: that would build an OperationStats on every call
+            stats = self._stats[which] = OperationStats()
         stats.calls += 1
         if record.success:
             stats.successes += 1

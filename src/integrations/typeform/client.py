@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,14 +39,16 @@ class RateLimitStatus:
 
 
 class _SendTimes(httpx.AsyncBaseTransport):
-    """Remembers when the last requests actually left (every attempt counts)."""
+    """Remembers when the last requests actually left (every attempt counts), on the
+    client's clock: the limiter's clock, so status and limiter agree under a virtual clock."""
 
-    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+    def __init__(self, inner: httpx.AsyncBaseTransport, now: Callable[[], float]) -> None:
         self._inner = inner
+        self._now = now
         self.times: deque[float] = deque(maxlen=_WINDOW)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        self.times.append(time.monotonic())
+        self.times.append(self._now())
         return await self._inner.handle_async_request(request)
 
     async def aclose(self) -> None:
@@ -61,10 +64,12 @@ class TypeformIntegration(BaseIntegration):
         spec = spec or TYPEFORM_SPEC
         transport = kw.pop("transport", None)
         if transport is None:
-            from integrations.core.engines import create_transport
+            from integrations.core.engines import DEFAULT_ENGINE, create_transport
 
-            transport = create_transport(timeout=spec.timeout_seconds)
-        self._sent = _SendTimes(transport)
+            engine = kw.pop("engine", DEFAULT_ENGINE)
+            transport = create_transport(engine, timeout=spec.timeout_seconds)
+        # Reads self.clock when called: BaseIntegration sets it below.
+        self._sent = _SendTimes(transport, lambda: self.clock.now())
         super().__init__(spec, transport=self._sent, **kw)
         self.errors = TypeformErrorMap(spec)
         rate = self.configured_per_second
@@ -103,7 +108,7 @@ class TypeformIntegration(BaseIntegration):
         actual = (len(times) - 1) / span if span > 0 else 0.0
         wait = 0.0
         if len(times) >= budget:
-            wait = max(0.0, times[-budget] + 1.0 - time.monotonic())
+            wait = max(0.0, times[-budget] + 1.0 - self.clock.now())
         compliance = 100.0 * within / len(times) if times else 100.0
         return RateLimitStatus(
             rate, round(actual, 3), round(compliance, 1), round(wait, 3), len(times)

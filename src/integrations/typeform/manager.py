@@ -26,7 +26,7 @@ from integrations.typeform.manager_status import (
     synchronize,
 )
 from integrations.typeform.manager_store import SubscriptionStore
-from integrations.typeform.models import Webhook, WebhookUpdate
+from integrations.typeform.models import EventTypes, Webhook, WebhookUpdate
 
 __all__ = ["DEFAULT_TAG", "WebhookManager"]
 
@@ -105,16 +105,19 @@ class WebhookManager:
     async def setup_onboarding_form_webhook(
         self, form_id: str, *, url: str | None = None
     ) -> Webhook:
-        """Create our webhook on `form_id` with a fresh secret, replacing any old one.
+        """Create or replace our webhook on `form_id` with a fresh secret (a rotation: the
+        previous secret still verifies for `ROTATION_GRACE`).
 
-        The form must exist and the account must be allowed to manage it; a failure to
-        store the subscription deletes the webhook again.
+        The form must exist and the account must be allowed to manage it. PUT replaces the
+        webhook in place, so a failed PUT leaves the old one working; a failure to store the
+        subscription puts the previous webhook back, or deletes the new one if there was none.
         """
         target = url or self.default_url
 
         async def setup() -> Webhook:
             await ops.get_form(self.client, form_id)  # exists, and we may manage it
-            await ops.delete_webhook(self.client, form_id, self.tag)
+            before = await ops.get_webhook(self.client, form_id, self.tag)
+            row = await self.store.get(form_id) if before is not None else None
             secret = secrets.token_urlsafe(32)
             hook = await ops.put_webhook(
                 self.client,
@@ -125,20 +128,40 @@ class WebhookManager:
             try:
                 await self.store.save(form_id, hook, secret)
             except Exception:
-                await ops.delete_webhook(self.client, form_id, self.tag)  # roll back remote
+                await self._restore(form_id, before, row)  # roll back the remote side
                 raise
             return hook
 
         return await self.audit("setup", form_id, target, setup)
 
+    async def _restore(
+        self, form_id: str, before: Webhook | None, row: WebhookSubscriptionRow | None
+    ) -> None:
+        """Put back the webhook that existed before a failed setup, or delete ours."""
+        if before is None:
+            await ops.delete_webhook(self.client, form_id, self.tag)
+            return
+        old_secret = before.secret or (self.store.secret_of(row) if row is not None else None)
+        await ops.put_webhook(
+            self.client,
+            form_id,
+            self.tag,
+            WebhookUpdate(
+                url=before.url,
+                enabled=before.enabled,
+                secret=old_secret,
+                verify_ssl=before.verify_ssl,
+                event_types=before.event_types or EventTypes(),
+            ),
+        )
+
     async def _replace(
         self, form_id: str, operation: str, *, url: str | None = None, enabled: bool | None = None
     ) -> Webhook:
-        row = await self.store.require(form_id)
-        target = url or row.url
-        state = row.enabled if enabled is None else enabled
-
         async def change() -> Webhook:
+            row = await self.store.require(form_id)
+            target = url or row.url
+            state = row.enabled if enabled is None else enabled
             secret = self.store.secret_of(row)
             hook = await ops.put_webhook(
                 self.client,
@@ -160,7 +183,8 @@ class WebhookManager:
                 raise
             return hook
 
-        return await self.audit(operation, form_id, target, change)
+        known = await self.store.get(form_id)
+        return await self.audit(operation, form_id, url or (known.url if known else None), change)
 
     async def update_webhook_url(self, form_id: str, url: str) -> Webhook:
         """Point the form's webhook at `url`."""

@@ -70,6 +70,17 @@ async def comprehensive_status(manager: WebhookManager, form_id: str) -> Webhook
             issues.append(f"URL differs: Typeform {remote.url!r}, database {row.url!r}")
         if remote.enabled != row.enabled:
             issues.append(f"enabled differs: Typeform {remote.enabled}, database {row.enabled}")
+        if remote.verify_ssl != row.verify_ssl:
+            issues.append(
+                f"verify_ssl differs: Typeform {remote.verify_ssl}, database {row.verify_ssl}"
+            )
+        # Typeform echoes the secret on reads; one we do not hold means deliveries fail.
+        if (
+            remote.secret is not None
+            and row.secret
+            and remote.secret != manager.store.secret_of(row)
+        ):
+            issues.append("secret differs: deliveries would fail verification")
     if row is not None and not row.secret:
         issues.append("no secret stored: deliveries cannot be verified")
     status = WebhookStatus(
@@ -92,27 +103,34 @@ async def comprehensive_status(manager: WebhookManager, form_id: str) -> Webhook
 
 
 async def synchronize(manager: WebhookManager, form_id: str) -> SyncReport:
-    """Repair drift in either direction; the database is the intended state."""
+    """Repair drift in either direction; the database is the intended state.
+
+    Recorded in the audit trail as `synchronize` even when nothing needed repair.
+    """
     status = await comprehensive_status(manager, form_id)
     row = await manager.store.get(form_id)
     changes: list[str] = []
-    if row is None and status.remote is not None:
-        # Adopt it: its secret is unknown to us, so it gets a new one that we store.
-        await manager.setup_onboarding_form_webhook(form_id, url=status.remote.url)
-        changes.append("adopted the Typeform webhook with a new secret")
-    elif row is not None and (status.remote is None or status.issues):
+
+    async def repair() -> Webhook | None:
+        if row is None and status.remote is not None:
+            # Adopt it: its secret is unknown to us, so it gets a new one that we store.
+            hook = await manager.setup_onboarding_form_webhook(form_id, url=status.remote.url)
+            changes.append("adopted the Typeform webhook with a new secret")
+            return hook
+        if row is None or (status.remote is not None and not status.issues):
+            return status.remote
         secret = manager.store.secret_of(row) or secrets.token_urlsafe(32)
         update = WebhookUpdate(
             url=row.url, enabled=row.enabled, secret=secret, verify_ssl=row.verify_ssl
         )
-
-        async def repair() -> Webhook:
-            return await ops.put_webhook(manager.client, form_id, manager.tag, update)
-
-        hook = await manager.audit("synchronize", form_id, row.url, repair)
+        hook = await ops.put_webhook(manager.client, form_id, manager.tag, update)
         if not row.secret:
             await manager.store.save(form_id, hook, secret)
         await manager.store.update(form_id, remote_id=hook.id)
         changes.extend(f"repaired: {issue}" for issue in status.issues)
+        return hook
+
+    url = row.url if row is not None else status.remote.url if status.remote else None
+    await manager.audit("synchronize", form_id, url, repair)
     final = await comprehensive_status(manager, form_id) if changes else status
     return SyncReport(form_id, changes, final)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -12,9 +13,12 @@ from integrations.storage.tables import utcnow
 from integrations.storage.tables_inbound import WebhookSubscriptionRow
 from integrations.typeform.models import Webhook
 
-__all__ = ["NoSubscriptionError", "SubscriptionStore"]
+__all__ = ["ROTATION_GRACE", "NoSubscriptionError", "SubscriptionStore"]
 
 S = WebhookSubscriptionRow
+# After a new secret is set, deliveries signed with the old one (already in flight, or retried
+# by Typeform) still verify for this long.
+ROTATION_GRACE = dt.timedelta(hours=1)
 
 
 class NoSubscriptionError(IntegrationError):
@@ -53,7 +57,8 @@ class SubscriptionStore:
         return self._services.box.decrypt(row.secret) if row.secret else None
 
     async def save(self, form_id: str, hook: Webhook, secret: str) -> None:
-        """Create or replace the subscription of `form_id`."""
+        """Create or replace the subscription of `form_id`; a replaced secret stays valid
+        as the previous one for `ROTATION_GRACE`."""
         now = utcnow()
         async with self._services.db.sessions.begin() as session:
             row = await session.scalar(select(S).where(*self._key(form_id)).with_for_update())
@@ -61,7 +66,11 @@ class SubscriptionStore:
                 row = S(integration="typeform", resource_id=form_id, tag=self._tag, created_at=now)
                 session.add(row)
             row.remote_id, row.url, row.enabled = hook.id, hook.url, hook.enabled
-            row.verify_ssl, row.status = hook.verify_ssl, "active"
+            row.verify_ssl = hook.verify_ssl
+            row.status = "active" if hook.enabled else "disabled"
+            if row.secret and self.secret_of(row) != secret:
+                row.previous_secret = row.secret
+                row.previous_secret_expires_at = now + ROTATION_GRACE
             row.secret = self._services.box.encrypt(secret)
             row.updated_at = row.last_checked_at = now
 
@@ -69,7 +78,9 @@ class SubscriptionStore:
         async with self._services.db.sessions.begin() as session:
             row = await session.scalar(select(S).where(*self._key(form_id)).with_for_update())
             if row is None:
-                raise NoSubscriptionError(f"form {form_id} has no webhook set up by us")
+                raise NoSubscriptionError(
+                    f"form {form_id} has no webhook set up by us", integration="typeform"
+                )
             for name, value in fields.items():
                 setattr(row, name, value)
             row.status = "active" if row.enabled else "disabled"

@@ -69,7 +69,7 @@ class Webhook(_Model):
     url: str
     enabled: bool
     verify_ssl: bool = True
-    secret: str | None = None
+    secret: str | None = Field(default=None, repr=False)  # Typeform echoes it on reads
     event_types: EventTypes | None = None
     created_at: dt.datetime | None = None
     updated_at: dt.datetime | None = None
@@ -86,7 +86,7 @@ class WebhookUpdate(BaseModel):
 
     url: str
     enabled: bool
-    secret: str | None = None
+    secret: str | None = Field(default=None, repr=False)
     verify_ssl: bool = True
     event_types: EventTypes = Field(default_factory=EventTypes)
 

@@ -29,6 +29,9 @@ __all__ = [
 ]
 
 MAX_PAGE = 1000
+# Webhooks and responses are live state: the runtime default TTL (300 s) would make a status
+# check read a webhook that was changed or deleted minutes ago, and a sync miss new answers.
+LIVE = 0.0
 
 
 async def get_form(client: TypeformIntegration, form_id: str) -> Form:
@@ -49,7 +52,9 @@ async def list_forms(
 
 async def list_webhooks(client: TypeformIntegration, form_id: str) -> list[Webhook]:
     """Every webhook of a form."""
-    response = await client.request("GET", f"/forms/{form_id}/webhooks", operation="list_webhooks")
+    response = await client.request(
+        "GET", f"/forms/{form_id}/webhooks", operation="list_webhooks", cache_ttl=LIVE
+    )
     return WebhookList.model_validate(response.json()).items
 
 
@@ -57,7 +62,7 @@ async def get_webhook(client: TypeformIntegration, form_id: str, tag: str) -> We
     """The webhook with `tag`, or None when there is none."""
     try:
         response = await client.request(
-            "GET", f"/forms/{form_id}/webhooks/{tag}", operation="get_webhook"
+            "GET", f"/forms/{form_id}/webhooks/{tag}", operation="get_webhook", cache_ttl=LIVE
         )
     except NotFoundError:
         return None
@@ -115,6 +120,7 @@ async def list_responses(
         operation="list_responses",
         params=params,
         priority="background",
+        cache_ttl=LIVE,
     )
     return ResponsesPage.model_validate(response.json())
 
@@ -125,13 +131,16 @@ async def iter_responses(
     *,
     since: str | None = None,
     page_size: int = MAX_PAGE,
+    **filters: Any,
 ) -> AsyncIterator[FormResponse]:
     """Every response since `since`, walking pages with `before=<last token>` until a page
-    comes back short (the vendor's own traversal pattern)."""
+    comes back short (the vendor's own traversal pattern). `filters` go on every page
+    (e.g. `response_type="completed,partial"`; Typeform's default is completed only)."""
+    page_size = max(1, min(page_size, MAX_PAGE))  # a short page must mean the last one
     before: str | None = None
     while True:
         page = await list_responses(
-            client, form_id, page_size=page_size, since=since, before=before
+            client, form_id, page_size=page_size, since=since, before=before, **filters
         )
         for item in page.items:
             yield item

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from integrations.storage.tables import utcnow
@@ -14,21 +15,30 @@ __all__ = ["register", "store_form_response"]
 
 
 async def store_form_response(event: InboxEvent, session: AsyncSession) -> None:
-    """Upsert the response by (form, token): a partial response is completed later."""
+    """Upsert the response by (form, token): a partial response is completed later, and a
+    partial one arriving late (a retried delivery) never overwrites the completed one."""
     parsed = FormResponseEvent.model_validate(event.payload)
     response = parsed.form_response
-    form_id = response.form_id or ""
-    row = await session.scalar(
-        select(FormResponseRow).where(
-            FormResponseRow.integration == "typeform",
-            FormResponseRow.form_id == form_id,
-            FormResponseRow.token == response.token,
-        )
+    partial = parsed.event_type.endswith("partial")
+    key = {"integration": "typeform", "form_id": response.form_id or "", "token": response.token}
+    # Claim the row first: deliveries of one response handled at the same time (a partial and
+    # its completion) then wait for each other instead of both inserting and one failing.
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    await session.execute(
+        insert(FormResponseRow)
+        .values(**key, response_type="partial" if partial else "completed", received_at=utcnow())
+        .on_conflict_do_nothing(index_elements=list(key))
     )
-    if row is None:
-        row = FormResponseRow(integration="typeform", form_id=form_id, token=response.token)
-        session.add(row)
-    row.response_type = "partial" if parsed.event_type.endswith("partial") else "completed"
+    row = await session.scalar(
+        select(FormResponseRow)
+        .where(*(getattr(FormResponseRow, name) == value for name, value in key.items()))
+        .with_for_update()
+    )
+    if row is None:  # pragma: no cover - the insert above guarantees it
+        raise LookupError(f"form response {response.token} vanished")
+    if partial and row.response_type == "completed":
+        return
+    row.response_type = "partial" if partial else "completed"
     row.landed_at = response.landed_at
     row.submitted_at = response.submitted_at
     row.answers = response.answers_by_ref()

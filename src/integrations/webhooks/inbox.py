@@ -11,20 +11,35 @@ of the batch that holds it.
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Table, bindparam, text
+from sqlalchemy.dialects import sqlite
 
 from integrations.logging import get_logger
 from integrations.storage.db import Database
-from integrations.storage.tables import utcnow
+from integrations.storage.tables import UtcDateTime, utcnow
 from integrations.storage.tables_inbound import WebhookEventRow
 
 __all__ = ["IncomingEvent", "WebhookInbox"]
 
 _log = get_logger()
+
+_POSTGRES_INSERT = text(
+    """
+    INSERT INTO webhook_events (integration, event_id, event_type, status, signature_valid,
+        headers, body, attempts, attempt_log, trace_id, received_at, next_attempt_at)
+    SELECT r.i, r.e, r.t, 'pending', TRUE, r.h, decode(r.b, 'hex'), 0, CAST('[]' AS json),
+        r.tr, :now, :now
+    FROM json_to_recordset(CAST(:rows AS json)) AS r (i text, e text, t text, h json, b text,
+        tr text)
+    ON CONFLICT (integration, event_id) DO NOTHING
+    RETURNING integration, event_id
+    """
+).bindparams(bindparam("now", type_=UtcDateTime()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +83,15 @@ class WebhookInbox:
         self._queue: list[_Waiting] = []
         self._writer: asyncio.Task[None] | None = None
         self.on_stored = on_stored
-        self._insert = (sqlite.insert if database.is_sqlite else postgresql.insert)(WebhookEventRow)
+        # SQLite: a Core statement executed with a list of rows; SQLAlchemy compiles it once
+        # and sends each batch as one multi-row INSERT ("insertmanyvalues"), where an ORM
+        # `insert().values(rows)` would build and compile a new statement for every batch.
+        table = cast(Table, WebhookEventRow.__table__)
+        self._insert = (
+            sqlite.insert(table)
+            .on_conflict_do_nothing(index_elements=["integration", "event_id"])
+            .returning(table.c.integration, table.c.event_id)
+        )
 
     async def store(self, event: IncomingEvent) -> bool:
         """Store `event` and wait for its commit: True when new, False for a duplicate.
@@ -102,6 +125,9 @@ class WebhookInbox:
                 self.on_stored()
 
     async def _commit(self, events: list[IncomingEvent]) -> set[tuple[str, str]]:
+        """Insert `events` in one transaction; the keys of those that were new."""
+        if not self._db.is_sqlite:
+            return await self._commit_postgres(events)
         now = utcnow()
         rows: list[dict[str, Any]] = [
             {
@@ -120,11 +146,27 @@ class WebhookInbox:
             }
             for e in events
         ]
-        stmt = (
-            self._insert.values(rows)
-            .on_conflict_do_nothing(index_elements=["integration", "event_id"])
-            .returning(WebhookEventRow.integration, WebhookEventRow.event_id)
+        async with self._db.engine.begin() as connection:
+            result = await connection.execute(self._insert, rows)
+            return {(r[0], r[1]) for r in result}
+
+    async def _commit_postgres(self, events: list[IncomingEvent]) -> set[tuple[str, str]]:
+        # The whole batch as one JSON parameter: the SQL text is the same for every batch
+        # size, so psycopg prepares it once, and the driver sends one string instead of
+        # adapting every value of a multi-row INSERT (or every element of column arrays).
+        rows = json.dumps(
+            [
+                {
+                    "i": e.integration,
+                    "e": e.event_id,
+                    "t": e.event_type,
+                    "h": e.headers,
+                    "b": e.body.hex(),
+                    "tr": e.trace_id,
+                }
+                for e in events
+            ]
         )
-        async with self._db.sessions.begin() as session:
-            result = await session.execute(stmt)
+        async with self._db.engine.begin() as connection:
+            result = await connection.execute(_POSTGRES_INSERT, {"rows": rows, "now": utcnow()})
             return {(r[0], r[1]) for r in result}

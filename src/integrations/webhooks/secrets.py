@@ -9,6 +9,7 @@ has no valid secrets: nothing is accepted for it.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import time
 from dataclasses import dataclass
@@ -45,27 +46,49 @@ def _still_valid(expires: object, now: dt.datetime) -> bool:
 
 
 class SecretResolver:
-    """Looks up (and caches for `CACHE_SECONDS`) the secrets of each integration."""
+    """Looks up (and caches for `CACHE_SECONDS`) the secrets of each integration.
+
+    One lookup at a time per integration: when the cache runs out under load, the requests
+    that arrive meanwhile wait for that lookup instead of each starting their own.
+    """
 
     def __init__(self, services: Services) -> None:
         self._services = services
         self._cache: dict[str, _Cached] = {}
+        self._loading: dict[str, asyncio.Task[list[str]]] = {}
+        self._generation = 0
 
     def invalidate(self, integration: str | None = None) -> None:
         """Forget cached secrets (after a rotation or a configuration change)."""
+        self._generation += 1  # a lookup already under way must not cache what it read
         if integration is None:
             self._cache.clear()
+            self._loading.clear()
         else:
             self._cache.pop(integration, None)
+            self._loading.pop(integration, None)
 
     async def secrets(self, integration: str) -> list[str]:
         """Every secret that currently verifies `integration`'s deliveries."""
         cached = self._cache.get(integration)
         if cached is not None and cached.until > time.monotonic():
             return cached.secrets
-        found = await self._load(integration)
-        self._cache[integration] = _Cached(found, time.monotonic() + CACHE_SECONDS)
-        return found
+        loading = self._loading.get(integration)
+        if loading is None:
+            loading = asyncio.create_task(self._refresh(integration, self._generation))
+            self._loading[integration] = loading
+        # Shielded: one waiting request going away must not cancel the others' lookup.
+        return await asyncio.shield(loading)
+
+    async def _refresh(self, integration: str, generation: int) -> list[str]:
+        try:
+            found = await self._load(integration)
+            if generation == self._generation:
+                self._cache[integration] = _Cached(found, time.monotonic() + CACHE_SECONDS)
+            return found
+        finally:
+            if self._loading.get(integration) is asyncio.current_task():
+                del self._loading[integration]
 
     async def _load(self, integration: str) -> list[str]:
         config = await self._services.get_config(integration)

@@ -199,14 +199,14 @@ def test_admin_create_and_revoke_token(db_url: str) -> None:
     (token,) = re.findall(r"^itk_\S+$", created.stdout, flags=re.MULTILINE)
     assert _in_session(db_url, lambda s: AdminTokenRepository(s).verify(token)) == "x"
 
-    revoked = _cli("admin", "revoke-token", token.split("_")[1])
+    revoked = _cli("admin", "revoke-token", token.split("_", 2)[1])
     unknown = _cli("admin", "revoke-token", "0123456789abcdef")
 
     assert revoked.exit_code == 0, revoked.output
     assert _in_session(db_url, lambda s: AdminTokenRepository(s).verify(token)) is None
     listed = _cli("admin", "list-tokens")
     assert listed.exit_code == 0
-    assert token.split("_")[1] in listed.stdout and token.split("_")[2] not in listed.stdout
+    assert token.split("_", 2)[1] in listed.stdout and token.split("_", 2)[2] not in listed.stdout
     assert unknown.exit_code == 1
     assert _exited_cleanly(unknown)
     assert "no token with id" in unknown.stderr

@@ -200,7 +200,7 @@ class _Demo(BaseIntegration):
         return HealthResult(True, 0.0)
 
 
-@pytest.mark.parametrize("engine", [p.values[0] for p in ENGINES], ids=[p.id for p in ENGINES])
+@pytest.mark.parametrize("engine", ENGINES)
 async def test_pipeline_maps_engine_failures(
     engine: EngineName, server_url: str, refused_url: str
 ) -> None:

@@ -1,0 +1,108 @@
+"""Streamable HTTP at `/mcp`, behind the admin bearer token.
+
+`McpHttpApp` is a plain ASGI app: it checks `Authorization: Bearer` exactly as the admin API
+does (`integrations.api.deps.require_admin`: the bootstrap token, then stored tokens) and
+answers 401 in the API's error shape otherwise; an authenticated request goes to the SDK's
+`StreamableHTTPSessionManager`. The manager runs inside the API's lifespan (`run`), stateless
+with JSON responses, so any API process behind a load balancer can answer any request.
+
+`McpMount` mounts it at `/mcp` and also answers `/mcp` itself (a plain `Mount` only matches
+`/mcp/...` and would redirect `/mcp`, which MCP clients should not have to follow).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi.security import HTTPAuthorizationCredentials
+from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
+from starlette.routing import Match, Mount
+from starlette.types import Receive, Scope, Send
+
+from integrations.api.deps import UnauthorizedError, require_admin
+from integrations.errors import IntegrationError
+from integrations.factory import IntegrationFactory
+from integrations.logging import current_trace_id
+from integrations.mcp.server import build_server
+from integrations.services import Services
+
+__all__ = ["MCP_PATH", "McpHttpApp", "McpMount"]
+
+MCP_PATH = "/mcp"
+
+
+def _credentials(scope: Scope) -> HTTPAuthorizationCredentials | None:
+    # The same reading as FastAPI's HTTPBearer(auto_error=False).
+    header = next((v for k, v in scope.get("headers", []) if k == b"authorization"), None)
+    if header is None:
+        return None
+    scheme, _, token = bytes(header).decode("latin-1").strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return HTTPAuthorizationCredentials(scheme=scheme, credentials=token.strip())
+
+
+async def _send_error(send: Send, error: IntegrationError, status: int) -> None:
+    # The admin API's error shape (`integrations.api.errors`).
+    body = json.dumps({"error": {**error.to_dict(), "trace_id": current_trace_id()}}).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(body))]
+    if status == 401:
+        headers.append((b"www-authenticate", b"Bearer"))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+class _NotRunningError(IntegrationError):
+    http_status = 503
+    code = "mcp_not_running"
+
+
+class McpHttpApp:
+    """The `/mcp` endpoint: admin bearer token, then the SDK's streamable HTTP transport."""
+
+    def __init__(self) -> None:
+        self._manager: StreamableHTTPSessionManager | None = None
+
+    @asynccontextmanager
+    async def run(self, services: Services) -> AsyncIterator[None]:
+        """Serve MCP for the app's lifetime (enter it in the app's lifespan)."""
+        factory = IntegrationFactory(services)
+        server = build_server(factory, allow_writes=services.settings.mcp.allow_writes)
+        manager = StreamableHTTPSessionManager(app=server, json_response=True, stateless=True)
+        try:
+            async with manager.run():
+                self._manager = manager
+                try:
+                    yield
+                finally:
+                    self._manager = None
+        finally:
+            await factory.close()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":  # websockets and the like: nothing here
+            return
+        services: Services = scope["app"].state.services
+        try:
+            await require_admin(services, _credentials(scope))
+        except UnauthorizedError as exc:
+            await _send_error(send, exc, 401)
+            return
+        manager = self._manager
+        if manager is None:
+            await _send_error(send, _NotRunningError("the MCP endpoint is not running"), 503)
+            return
+        await manager.handle_request(scope, receive, send)
+
+
+class McpMount(Mount):
+    """A `Mount` at `path` that also matches `path` itself (no trailing-slash redirect)."""
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        match, child = super().matches(scope)
+        if match is Match.NONE and scope["type"] == "http" and not scope["path"].endswith("/"):
+            # `/mcp` is served as `/mcp/`; the request's own path is left as it came.
+            match, child = super().matches({**scope, "path": scope["path"] + "/"})
+        return match, child
