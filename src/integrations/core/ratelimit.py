@@ -132,7 +132,9 @@ class RateLimiter:
             pause = hinted if hinted is not None else DEFAULT_429_PAUSE_S
             self._violation("vendor_429", pause)
             await self._store.block(self._block_key, pause)
-        elif hinted is not None and hinted > 0:
+        elif hinted is not None and hinted > 0 and _budget_signal(response):
+            # Only a budget signal pauses the integration: a Retry-After on a 202 ("not
+            # ready, poll later") concerns that one resource, not the whole budget.
             await self._store.block(self._block_key, hinted)
 
     def _violation(self, kind: str, wait: float) -> None:
@@ -143,6 +145,15 @@ class RateLimiter:
             kind=kind,
             wait_s=round(wait, 3),
         )
+
+
+def _budget_signal(response: httpx.Response) -> bool:
+    """True for answers that speak about our budget: 503 with Retry-After, or a remaining
+    budget of zero."""
+    headers = response.headers
+    remaining = headers.get("x-ratelimit-remaining", headers.get("ratelimit-remaining"))
+    exhausted = remaining is not None and remaining.strip() in {"0", "0.0"}
+    return exhausted or response.status_code == 503
 
 
 class RateLimitLayer(httpx.AsyncBaseTransport):

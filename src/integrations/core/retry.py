@@ -1,9 +1,10 @@
 """Retry: a pure decision function and the layer that sleeps and logs its reasons.
 
 Retried: 429, 500, 502, 503, 504, timeouts and connection errors; never another 4xx.
-POST and PATCH are retried only when they carry the vendor's idempotency key, because a
-write that timed out may have happened. A server that asks for a wait longer than the cap
-is not waited for: the call fails fast with the time it may be retried.
+After a 5xx or a timeout, POST and PATCH are retried only when they carry the vendor's
+idempotency key, because such a write may have happened; a 429 was refused before anything
+happened, so it is retried for every method. A server that asks for a wait longer than the
+cap is not waited for: the call fails fast with the time it may be retried.
 """
 
 from __future__ import annotations
@@ -64,7 +65,10 @@ class RetryPolicy:
             what = type(outcome).__name__
         else:
             return Decision(False, 0.0, f"{type(outcome).__name__} is not retried")
-        if request.method.upper() in _WRITES and not self._has_key(request):
+        # A 429 means the vendor refused before doing anything, so even a write without an
+        # idempotency key is safe to send again; a 5xx or a timeout may have been processed.
+        refused = isinstance(outcome, httpx.Response) and outcome.status_code == 429
+        if request.method.upper() in _WRITES and not refused and not self._has_key(request):
             return Decision(False, 0.0, f"{what}: a {request.method} without idempotency key")
         if attempt >= spec.max_attempts:
             return Decision(False, 0.0, f"{what}: {attempt} attempt(s) exhausted")

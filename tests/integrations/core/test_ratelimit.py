@@ -155,3 +155,14 @@ async def test_cost_above_limit_is_refused() -> None:
     limiter = _limiter(clock, RateLimitRule(1, 1.0, cost=2))
     with pytest.raises(ValueError, match="exceeds"):
         await limiter.try_acquire(GET)
+
+
+async def test_retry_after_on_success_does_not_pause_the_budget() -> None:
+    """A 202 "poll later" with Retry-After concerns one resource, not the whole budget."""
+    clock = VirtualClock()
+    vendor = ScriptedVendor(script=[202], headers={"Retry-After": "30"})
+    client = make_client(vendor, clock=clock)
+    await client.request("GET", "/a", operation="a")
+    vendor.headers = {}
+    await client.request("GET", "/b", operation="b")
+    assert clock.now() - 1_700_000_000 == pytest.approx(0)

@@ -71,6 +71,7 @@ def test_retry_after_http_date_and_reset_headers() -> None:
         pytest.param(_response(404), "GET", {}, False, id="404-final"),
         pytest.param(_response(409), "GET", {}, False, id="409-final"),
         pytest.param(_response(503), "POST", {}, False, id="post-without-key"),
+        pytest.param(_response(429), "POST", {}, True, id="429-post-refused-so-safe"),
         pytest.param(_response(503), "PATCH", {"Idempotency-Key": "k"}, True, id="patch-with-key"),
         pytest.param(httpx.ConnectError("x"), "GET", {}, True, id="connect-error"),
         pytest.param(httpx.ReadTimeout("x"), "GET", {}, True, id="timeout"),

@@ -1,0 +1,47 @@
+"""Wait hints as the pipeline needs them, fixed at the bottom of the transport chain.
+
+PandaDoc documents no rate-limit headers, but has been seen to say the wait in words
+("Request was throttled. Expected available in 13 seconds.", BRIEF §1.7, L): that becomes
+`Retry-After`, so the retry layer, the limiter and the error all honour it. Conversely the
+download's 202 ("PDF not ready") carries a `Retry-After` meant for that one document; the
+limiter would read it as a pause for every PandaDoc call, so it is moved to
+`READY_AFTER_HEADER` where the download reads it.
+"""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+
+__all__ = ["READY_AFTER_HEADER", "VendorHints"]
+
+READY_AFTER_HEADER = "x-pandadoc-ready-after"
+_AVAILABLE_IN = re.compile(r"available in (\d+(?:\.\d+)?) second", re.IGNORECASE)
+
+
+class VendorHints(httpx.AsyncBaseTransport):
+    """Rewrites the wait hints of answers (see the module docstring)."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self._inner = inner
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self._inner.handle_async_request(request)
+        if response.status_code < 300 and "retry-after" in response.headers:
+            moved = response.headers.copy()
+            moved[READY_AFTER_HEADER] = moved.pop("retry-after")
+            response.headers = moved
+            return response
+        if response.status_code != 429 or "retry-after" in response.headers:
+            return response
+        content = await response.aread()
+        found = _AVAILABLE_IN.search(content.decode("utf-8", "replace"))
+        if found is None:
+            return response
+        headers = [(k, v) for k, v in response.headers.items() if k != "content-encoding"]
+        headers.append(("Retry-After", str(round(float(found.group(1))))))
+        return httpx.Response(429, headers=headers, content=content, request=request)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
