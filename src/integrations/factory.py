@@ -22,7 +22,7 @@ from integrations.services import Services
 from integrations.simulators import Simulator, create
 from integrations.simulators.transport import SimulatorTransport
 from integrations.telemetry.metrics import MetricsRecorder
-from integrations.telemetry.recorder import CallRecorder
+from integrations.telemetry.recorder import CallRecorder, DatabaseCallRecorder
 
 __all__ = ["IntegrationFactory"]
 
@@ -53,6 +53,29 @@ class IntegrationFactory:
     clock: Clock | None = None
     simulators: dict[str, Simulator] = field(default_factory=dict)
     _built: dict[str, _Built] = field(default_factory=dict)
+
+    @classmethod
+    def for_process(cls, services: Services) -> IntegrationFactory:
+        """The factory a server or CLI process uses: call records in the database, and
+        breaker, limiter and cache state in Redis when `INTEGRATIONS_REDIS_URL` is set
+        (falling back to memory, and saying so once, while Redis is unreachable)."""
+        store: StateStore | None = None
+        if services.settings.redis_url:
+            import redis.exceptions
+
+            from integrations.core.redis_state import RedisStateStore
+            from integrations.core.state_fallback import FallbackStateStore
+
+            store = FallbackStateStore(
+                RedisStateStore.from_url(services.settings.redis_url),
+                errors=(redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, OSError),
+            )
+        return cls(
+            services,
+            store=store,
+            recorder=DatabaseCallRecorder(services.db),
+            metrics=MetricsRecorder(),
+        )
 
     async def get(self, name: str) -> BaseIntegration:
         """The client of `name` for its current configuration.
@@ -112,7 +135,11 @@ class IntegrationFactory:
         return cls(spec, **{k: v for k, v in options.items() if v is not None})
 
     async def close(self) -> None:
-        """Close every client."""
+        """Close every client, write pending call records, release shared state."""
         for built in self._built.values():
             await built.client.aclose()
         self._built.clear()
+        if self.recorder is not None:
+            await self.recorder.close()
+        if self.store is not None:
+            await self.store.close()

@@ -68,7 +68,7 @@ class McpHttpApp:
     @asynccontextmanager
     async def run(self, services: Services) -> AsyncIterator[None]:
         """Serve MCP for the app's lifetime (enter it in the app's lifespan)."""
-        factory = IntegrationFactory(services)
+        factory = IntegrationFactory.for_process(services)
         server = build_server(factory, allow_writes=services.settings.mcp.allow_writes)
         manager = StreamableHTTPSessionManager(app=server, json_response=True, stateless=True)
         try:

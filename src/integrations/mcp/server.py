@@ -136,7 +136,7 @@ async def serve_stdio(settings: Settings) -> None:
     While serving, the SDK points fd 1 at stderr, so nothing but the protocol reaches stdout.
     """
     services = Services(settings)
-    factory = IntegrationFactory(services)
+    factory = IntegrationFactory.for_process(services)
     try:
         server = build_server(factory, allow_writes=settings.mcp.allow_writes)
         async with stdio_server() as (read_stream, write_stream):

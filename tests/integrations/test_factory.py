@@ -1,0 +1,42 @@
+"""The process factory: call records in the database, shared state in Redis when configured."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from integrations.config import Settings
+from integrations.core.state_fallback import FallbackStateStore
+from integrations.factory import IntegrationFactory
+from integrations.mock.operations import get_item
+from integrations.runtime_config import IntegrationSettingsUpdate
+from integrations.services import Services
+from integrations.storage.db import Database
+from integrations.storage.tables import CallLogRow
+from tests.helpers.services import REDIS_URL, require_service
+
+
+async def test_calls_are_recorded_in_the_database(services: Services) -> None:
+    """Calls through the process factory leave one call-log row each once it closes."""
+    update = IntegrationSettingsUpdate.model_validate({"enabled": True})
+    await services.update_config("mock", update, changed_by="t")
+    factory = IntegrationFactory.for_process(services)
+    assert factory.store is None  # no Redis configured: per-process memory
+    client = await factory.get("mock")
+    for i in range(3):
+        await get_item(client, str(i))  # type: ignore[arg-type]
+    await factory.close()
+    async with services.db.sessions() as session:
+        count = await session.scalar(select(func.count()).select_from(CallLogRow))
+        rows = list(await session.scalars(select(CallLogRow)))
+    assert count == 3
+    assert all(r.is_mock and r.operation == "get_item" and r.trace_id for r in rows)
+
+
+async def test_redis_url_shares_state(settings: Settings, db: Database) -> None:
+    """With INTEGRATIONS_REDIS_URL set, breaker, limiter and cache live in Redis."""
+    require_service("Redis", REDIS_URL, 6379)
+    services = Services(settings.model_copy(update={"redis_url": REDIS_URL}), db)
+    factory = IntegrationFactory.for_process(services)
+    assert isinstance(factory.store, FallbackStateStore)
+    assert not factory.store.degraded
+    await factory.close()
