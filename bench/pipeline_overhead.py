@@ -42,9 +42,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-if __package__ in (None, ""):  # run as a script: make `src` importable without installing
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
-
 import httpx
 
 from integrations.core.client import BaseIntegration, HealthResult

@@ -218,7 +218,11 @@ def configure_logging(
     ]
     structlog.configure(
         processors=processors,
-        wrapper_class=structlog.make_filtering_bound_logger(logging.DEBUG),
+        # The bound logger drops lines below every configured level before any processor
+        # runs (nearly free); the filter processor then applies per-integration levels.
+        wrapper_class=structlog.make_filtering_bound_logger(
+            min(_LEVELS[v.lower()] for v in [level, *(integration_levels or {}).values()])
+        ),
         logger_factory=structlog.WriteLoggerFactory(file=stream or sys.stderr),
         cache_logger_on_first_use=False,
     )

@@ -149,7 +149,8 @@ TIMEOUTS = st.one_of(st.floats(-10, 1_000, allow_nan=False), st.sampled_from(["a
 
 def _port_ok(value: object) -> bool:
     text = str(value).strip()
-    return text.lstrip("-").isdigit() and 1 <= int(text) <= 65535
+    digits = text.lstrip("-")
+    return digits.isascii() and digits.isdigit() and 1 <= int(text) <= 65535
 
 
 def _timeout_ok(value: object) -> bool:
