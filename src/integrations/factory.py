@@ -12,15 +12,17 @@ import importlib
 from dataclasses import dataclass, field
 from typing import Any
 
+from integrations.core.circuit import CircuitListener
 from integrations.core.client import BaseIntegration
 from integrations.core.clock import Clock
-from integrations.core.state import StateStore
+from integrations.core.state import MemoryStateStore, StateStore
 from integrations.errors import ConfigError, IntegrationDisabledError
 from integrations.logging import get_logger
 from integrations.registry import ConnectorInfo, get_connector
 from integrations.services import Services
 from integrations.simulators import Simulator, create
 from integrations.simulators.transport import SimulatorTransport
+from integrations.telemetry.health import CircuitHealthWriter
 from integrations.telemetry.metrics import MetricsRecorder
 from integrations.telemetry.recorder import CallRecorder, DatabaseCallRecorder
 
@@ -51,8 +53,18 @@ class IntegrationFactory:
     recorder: CallRecorder | None = None
     metrics: MetricsRecorder | None = None
     clock: Clock | None = None
+    circuit_listeners: list[CircuitListener] = field(default_factory=list)
     simulators: dict[str, Simulator] = field(default_factory=dict)
     _built: dict[str, _Built] = field(default_factory=dict)
+    _mock_store: MemoryStateStore | None = None
+
+    def __post_init__(self) -> None:
+        # One store for every client of this factory, so rebuilding a client after a
+        # configuration change keeps its breaker, budget and cache; mock mode gets its own,
+        # so simulator answers and failures never leak into live state.
+        if self.store is None:
+            self.store = MemoryStateStore(self.clock)
+        self._mock_store = MemoryStateStore(self.clock)
 
     @classmethod
     def for_process(cls, services: Services) -> IntegrationFactory:
@@ -75,6 +87,7 @@ class IntegrationFactory:
             store=store,
             recorder=DatabaseCallRecorder(services.db),
             metrics=MetricsRecorder(),
+            circuit_listeners=[CircuitHealthWriter(services.db)],
         )
 
     async def get(self, name: str) -> BaseIntegration:
@@ -119,7 +132,8 @@ class IntegrationFactory:
         spec = cls.SPEC.with_settings(config.settings)  # type: ignore[attr-defined]
         options: dict[str, Any] = {
             "credentials": credentials,
-            "store": self.store,
+            "store": self._mock_store if mode == "mock" else self.store,
+            "circuit_listeners": list(self.circuit_listeners) or None,
             "recorder": self.recorder,
             "metrics": self.metrics,
             "clock": self.clock,

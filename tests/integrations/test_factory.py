@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from sqlalchemy import func, select
 
 from integrations.config import Settings
+from integrations.core.state import MemoryStateStore
 from integrations.core.state_fallback import FallbackStateStore
 from integrations.factory import IntegrationFactory
 from integrations.mock.operations import get_item
 from integrations.runtime_config import IntegrationSettingsUpdate
 from integrations.services import Services
 from integrations.storage.db import Database
-from integrations.storage.tables import CallLogRow
+from integrations.storage.tables import CallLogRow, HealthRow
 from tests.helpers.services import REDIS_URL, require_service
 
 
@@ -20,7 +23,7 @@ async def test_calls_are_recorded_in_the_database(services: Services) -> None:
     update = IntegrationSettingsUpdate.model_validate({"enabled": True})
     await services.update_config("mock", update, changed_by="t")
     factory = IntegrationFactory.for_process(services)
-    assert factory.store is None  # no Redis configured: per-process memory
+    assert isinstance(factory.store, MemoryStateStore)  # no Redis configured: process memory
     client = await factory.get("mock")
     for i in range(3):
         await get_item(client, str(i))  # type: ignore[arg-type]
@@ -40,3 +43,35 @@ async def test_redis_url_shares_state(settings: Settings, db: Database) -> None:
     assert isinstance(factory.store, FallbackStateStore)
     assert not factory.store.degraded
     await factory.close()
+
+
+async def test_breaker_survives_rebuild_and_writes_health(services: Services) -> None:
+    """An open breaker stays open across a configuration change and is written to health."""
+    from integrations.errors import CircuitOpenError, ProviderError
+    from integrations.mock import MockIntegration
+
+    fast = {"enabled": True, "retry": {"max_attempts": 1}, "circuit": {"failure_threshold": 2}}
+    await services.update_config(
+        "mock", IntegrationSettingsUpdate.model_validate(fast), changed_by="t"
+    )
+    factory = IntegrationFactory.for_process(services)
+    client = await factory.get("mock")
+    assert isinstance(client, MockIntegration)
+    client.enable_error_simulation(1.0, [503])
+    for _ in range(2):
+        with contextlib.suppress(ProviderError):
+            await get_item(client, "x")
+    update = IntegrationSettingsUpdate.model_validate({"timeout_seconds": 20})
+    await services.update_config("mock", update, changed_by="t")
+    rebuilt = await factory.get("mock")
+    assert rebuilt is not client
+    try:
+        await get_item(rebuilt, "x")  # type: ignore[arg-type]
+    except CircuitOpenError:
+        pass
+    else:
+        raise AssertionError("the rebuilt client forgot the open breaker")
+    await factory.close()
+    async with services.db.sessions() as session:
+        rows = list(await session.scalars(select(HealthRow)))
+    assert [(r.integration, r.status, r.circuit_state) for r in rows] == [("mock", "down", "open")]
