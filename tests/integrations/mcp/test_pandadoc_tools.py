@@ -1,0 +1,54 @@
+"""PandaDoc through MCP: an agent creates a document from a template in the simulator."""
+
+from __future__ import annotations
+
+import mcp
+
+from integrations.factory import IntegrationFactory
+from integrations.mcp.server import build_server
+from integrations.services import Services
+from tests.integrations.mcp.support import configure, data_of, error_of
+
+
+async def test_create_from_template_through_a_tool(services: Services) -> None:
+    """Listing, template lookup and creation run through the SDK client into the simulator."""
+    await configure(services, "pandadoc", enabled=True, mode="mock")
+    factory = IntegrationFactory(services)
+    try:
+        async with mcp.Client(build_server(factory)) as client:
+            names = {t.name for t in (await client.list_tools()).tools}
+            assert "pandadoc_create_document_from_template" in names
+            found = data_of(await client.call_tool("pandadoc_list_templates", {}))
+            template = found["templates"][0]
+            details = data_of(
+                await client.call_tool(
+                    "pandadoc_get_template_details", {"template_id": template["id"]}
+                )
+            )
+            recipients = [
+                {"email": f"r{i}@example.com", "role": role["name"]}
+                for i, role in enumerate(details["roles"])
+            ]
+            created = data_of(
+                await client.call_tool(
+                    "pandadoc_create_document_from_template",
+                    {
+                        "template_id": template["id"],
+                        "name": "Via MCP",
+                        "recipients": recipients,
+                        "wait_for_draft": False,
+                    },
+                )
+            )
+            bad = await client.call_tool(
+                "pandadoc_create_document_from_template", {"name": "no template"}
+            )
+        sim = factory.simulator("pandadoc")
+        documents = sim.state.documents  # type: ignore[attr-defined]
+        assert created["id"] in documents
+        assert documents[created["id"]].name == "Via MCP"
+        error = error_of(bad)
+        assert "template_id" in str(error)
+        assert len(documents) == 1  # the invalid call reached nothing
+    finally:
+        await factory.close()
