@@ -1,0 +1,615 @@
+"""Webhook ingest: the real receiver against a bare one-INSERT-per-request endpoint, in one run.
+
+For each database (SQLite file, and a temporary PostgreSQL database when one is reachable at
+127.0.0.1:5432; skipped with a message when not) two servers run in turn, each in its own
+child process on 127.0.0.1, each on a fresh database:
+
+- app: the real application (`create_app` under uvicorn with uvloop and httptools, as
+  `integrations serve` runs it, after `db upgrade`) with the webhook worker disabled, so only
+  ingest is measured: every request is a signed Standard Webhooks delivery to
+  `POST /api/v1/webhooks/generic` that is verified, stored (group commit, dedupe) and
+  acknowledged only after its commit;
+- bare: a minimal Starlette app doing one `INSERT` of the same row into a table of the same
+  shape, one transaction and commit per request, no verification and no batching.
+
+The load generator (aiohttp, `--concurrency` connections, requests signed before timing)
+keeps that many requests in flight. After a warm-up it reports durable events/s (200s per
+wall-clock second; the stored rows are counted afterwards and must match), p50/p99 latency,
+the app/bare ratio and the target. The machine has 2 cores shared by the server, the load
+generator, PostgreSQL and whatever else runs, so it also reports the server's CPU time per
+event (and so its events/s per CPU second, which other load changes much less) and how long
+the server's event loop waited for a CPU: a high wait means the machine, not the server, set
+the rate. `--rounds N` alternates N app and bare runs and shows the median of each.
+
+    .venv/bin/python bench/webhook_ingest.py [--events 20000] [--concurrency 50]
+        [--db sqlite|postgresql|both] [--rounds 1] [--loop uvloop|asyncio|auto]
+        [--http httptools|h11|auto] [--profile pyinstrument|cprofile]
+
+`--profile` profiles the app server process and prints where its time went.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import importlib.util
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+if __package__ in (None, ""):  # run as a script: make `src` importable without installing
+    sys.path.insert(0, str(ROOT / "src"))
+
+TARGET_EVENTS_PER_S = 1600
+POSTGRES_ADMIN_URL = os.environ.get(
+    "INTEGRATIONS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+ADMIN_TOKEN = uuid.uuid4().hex  # a fresh bootstrap token for the servers of this run
+BARE_TABLE = "bare_webhook_events"
+STARTUP_TIMEOUT_S = 60.0
+
+# ---------------------------------------------------------------------------------------------
+# The servers (child processes)
+# ---------------------------------------------------------------------------------------------
+
+
+def _run_uvicorn(app: Any, port: int, loop: str, http: str) -> None:
+    import uvicorn
+
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        loop=loop,  # type: ignore[arg-type]
+        http=http,  # type: ignore[arg-type]
+        access_log=False,
+    )
+    server = uvicorn.Server(config)
+    # uvicorn re-raises the SIGTERM it stopped on once it has shut down; ignore that one, so
+    # the profile below is written and the process exits normally.
+    signal.signal(signal.SIGTERM, lambda *_: None)
+    profile = os.environ.get("BENCH_PROFILE", "")
+    out = os.environ.get("BENCH_PROFILE_OUT", "")
+    if profile == "pyinstrument":
+        from pyinstrument import Profiler
+
+        profiler = Profiler(interval=0.0005, async_mode="disabled")
+        profiler.start()
+        try:
+            server.run()
+        finally:
+            profiler.stop()
+            Path(out).write_text(profiler.output_text(unicode=True, color=False, show_all=False))
+    elif profile == "cprofile":
+        import cProfile
+        import pstats
+
+        prof = cProfile.Profile()
+        prof.enable()
+        try:
+            server.run()
+        finally:
+            prof.disable()
+            with open(out, "w") as fh:
+                stats = pstats.Stats(prof, stream=fh)
+                stats.sort_stats("tottime").print_stats(45)
+                stats.sort_stats("cumulative").print_stats(60)
+    else:
+        server.run()
+
+
+def child_app(port: int, loop: str, http: str) -> None:
+    """The real application, as `integrations serve` runs it (the parent upgraded the DB)."""
+    from integrations.api.app import create_app
+    from integrations.cli.common import load_cli_settings
+
+    settings = load_cli_settings()
+    stats = _trace_group_commits()
+    try:
+        _run_uvicorn(create_app(settings), port, loop, http)
+    finally:
+        Path(os.environ["BENCH_COMMITS_OUT"]).write_text(json.dumps(stats))
+
+
+def _trace_group_commits() -> dict[str, list[float]]:
+    """Record each inbox commit's size and duration (one list append each: no real cost)."""
+    from integrations.webhooks.inbox import IncomingEvent, WebhookInbox
+
+    stats: dict[str, list[float]] = {"sizes": [], "seconds": []}
+    commit = WebhookInbox._commit
+
+    async def traced(self: WebhookInbox, events: list[IncomingEvent]) -> set[tuple[str, str]]:
+        started = time.perf_counter()
+        try:
+            return await commit(self, events)
+        finally:
+            stats["seconds"].append(time.perf_counter() - started)
+            stats["sizes"].append(len(events))
+
+    WebhookInbox._commit = traced  # type: ignore[method-assign]
+    return stats
+
+
+def child_bare(port: int, loop: str, http: str) -> None:
+    """A minimal Starlette endpoint: one INSERT and one commit per request."""
+    from sqlalchemy import bindparam, text
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    from integrations.storage.db import create_engine
+    from integrations.storage.tables import UtcDateTime, utcnow
+
+    engine = create_engine(os.environ["BENCH_DATABASE_URL"])
+    insert = text(
+        f"INSERT INTO {BARE_TABLE} (integration, event_id, event_type, status, signature_valid,"  # noqa: S608
+        " headers, body, attempts, attempt_log, trace_id, received_at, next_attempt_at)"
+        " VALUES (:integration, :event_id, NULL, 'pending', TRUE, :headers, :body, 0, '[]',"
+        " NULL, :now, :now)"
+    ).bindparams(bindparam("now", type_=UtcDateTime()))
+
+    async def ingest(request: Request) -> JSONResponse:
+        body = await request.body()
+        event_id = request.headers.get("webhook-id", "")
+        headers = json.dumps(dict(request.headers))
+        now = utcnow()
+        async with engine.begin() as conn:
+            await conn.execute(
+                insert,
+                {
+                    "integration": request.path_params["integration"],
+                    "event_id": event_id,
+                    "headers": headers,
+                    "body": body,
+                    "now": now,
+                },
+            )
+        return JSONResponse({"status": "accepted", "event_id": event_id})
+
+    app = Starlette(routes=[Route("/api/v1/webhooks/{integration}", ingest, methods=["POST"])])
+    _run_uvicorn(app, port, loop, http)
+
+
+class Server:
+    """One bench server in a child process; stopped by its PID."""
+
+    def __init__(self, kind: str, env: dict[str, str], loop: str, http: str, log: Path) -> None:
+        self.port = _free_port()
+        self.log = log
+        self._out = log.open("wb")
+        self.proc = subprocess.Popen(  # noqa: S603 - our own interpreter and file
+            [
+                sys.executable,
+                str(Path(__file__).resolve()),
+                "--child",
+                kind,
+                "--port",
+                str(self.port),
+                "--loop",
+                loop,
+                "--http",
+                http,
+            ],
+            env={**os.environ, **env, "PYTHONPATH": str(ROOT / "src")},
+            cwd=str(log.parent),
+            stdout=self._out,
+            stderr=subprocess.STDOUT,
+        )
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    async def wait_ready(self, session: Any) -> None:
+        deadline = time.monotonic() + STARTUP_TIMEOUT_S
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited early:\n{self.log.read_text()[-3000:]}")
+            try:
+                async with session.get(self.url + "/healthz") as response:
+                    await response.read()
+                    return  # any answer (the bare app 404s on /healthz) means it listens
+            except OSError:
+                await asyncio.sleep(0.1)
+        raise RuntimeError(f"server not ready in {STARTUP_TIMEOUT_S}s:\n{self.log.read_text()}")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            os.kill(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.kill(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(timeout=5)
+        self._out.close()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+# ---------------------------------------------------------------------------------------------
+# Databases
+# ---------------------------------------------------------------------------------------------
+
+
+@contextmanager
+def sqlite_database(folder: Path, name: str) -> Iterator[str]:
+    yield f"sqlite+aiosqlite:///{folder / name}.db"
+
+
+def postgres_reachable() -> bool:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(POSTGRES_ADMIN_URL)
+    try:
+        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 5432), 1):
+            return True
+    except OSError:
+        return False
+
+
+@contextmanager
+def postgres_database(_folder: Path, _name: str) -> Iterator[str]:
+    import psycopg
+
+    admin = POSTGRES_ADMIN_URL.replace("postgresql+psycopg://", "postgresql://", 1)
+    name = f"bench_{uuid.uuid4().hex[:12]}"
+    for attempt in range(10):
+        try:
+            with psycopg.connect(admin, autocommit=True) as conn:
+                conn.execute(f'CREATE DATABASE "{name}"')
+            break
+        except psycopg.errors.ObjectInUse:  # another client is copying template1 right now
+            if attempt == 9:
+                raise
+            time.sleep(0.5)
+    try:
+        yield f"{POSTGRES_ADMIN_URL.rsplit('/', 1)[0]}/{name}"
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def prepare_app_database(url: str) -> None:
+    from integrations.storage import migrate
+
+    migrate.upgrade(url)
+
+
+def prepare_bare_database(url: str) -> None:
+    """The same table shape as `webhook_events`, under another name."""
+    from sqlalchemy import MetaData
+
+    from integrations.storage.db import create_engine
+    from integrations.storage.tables_inbound import WebhookEventRow
+
+    metadata = MetaData()
+    WebhookEventRow.__table__.to_metadata(metadata, name=BARE_TABLE)
+    for index in list(metadata.tables[BARE_TABLE].indexes):
+        index.name = f"bare_{index.name}"
+
+    async def create() -> None:
+        engine = create_engine(url)
+        async with engine.begin() as conn:
+            await conn.run_sync(metadata.create_all)
+        await engine.dispose()
+
+    asyncio.run(create())
+
+
+def count_rows(url: str, table: str) -> int:
+    from sqlalchemy import text
+
+    from integrations.storage.db import create_engine
+
+    async def count() -> int:
+        engine = create_engine(url)
+        async with engine.connect() as conn:
+            value = await conn.scalar(text(f"SELECT count(*) FROM {table}"))  # noqa: S608
+        await engine.dispose()
+        return int(value or 0)
+
+    return asyncio.run(count())
+
+
+# ---------------------------------------------------------------------------------------------
+# The load generator
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Result:
+    """One measured run: `ok` 200s out of `sent` in `seconds`, with per-request latencies."""
+
+    sent: int
+    ok: int
+    seconds: float
+    latencies: list[float]
+    errors: dict[str, int]
+    server_cpu: float = 0.0  # CPU seconds of the server process during the run
+    client_cpu: float = 0.0  # CPU seconds of this (load generator) process during the run
+    commits: dict[str, list[float]] | None = None  # the app's group commits: sizes, seconds
+    server_waited: float = 0.0  # seconds the server's event loop was runnable without a CPU
+
+    @property
+    def rate(self) -> float:
+        return self.ok / self.seconds
+
+    def percentile(self, p: float) -> float:
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))] * 1000
+
+
+def signed_requests(secret: str, count: int, prefix: str) -> list[tuple[bytes, dict[str, str]]]:
+    from integrations.webhooks.schemes import sign_standard
+
+    now = int(time.time())
+    out = []
+    for i in range(count):
+        event_id = f"msg_{prefix}_{i:07d}"
+        body = json.dumps(
+            {
+                "type": "invoice.paid",
+                "timestamp": "2026-01-01T00:00:00Z",
+                "data": {"id": f"inv_{i}", "amount": 1000 + i % 97, "currency": "KRW"},
+            }
+        ).encode()
+        headers = {
+            "content-type": "application/json",
+            "webhook-id": event_id,
+            "webhook-timestamp": str(now),
+            "webhook-signature": sign_standard(secret, event_id, now, body),
+        }
+        out.append((body, headers))
+    return out
+
+
+async def drive(
+    session: Any, url: str, requests: list[tuple[bytes, dict[str, str]]], concurrency: int
+) -> Result:
+    """Send every request, `concurrency` in flight; latency per request."""
+    latencies: list[float] = []
+    errors: dict[str, int] = {}
+    ok = 0
+    it = iter(requests)
+
+    async def worker() -> None:
+        nonlocal ok
+        for body, headers in it:
+            started = time.perf_counter()
+            try:
+                async with session.post(url, data=body, headers=headers) as response:
+                    await response.read()
+                    status = response.status
+            except Exception as exc:  # count, never stop the run
+                errors[type(exc).__name__] = errors.get(type(exc).__name__, 0) + 1
+                continue
+            latencies.append(time.perf_counter() - started)
+            if status == 200:
+                ok += 1
+            else:
+                errors[str(status)] = errors.get(str(status), 0) + 1
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return Result(len(requests), ok, time.perf_counter() - started, latencies, errors)
+
+
+def run_delay(pid: int) -> float:
+    """Seconds the main thread of `pid` was runnable but waiting for a CPU (Linux schedstat)."""
+    try:
+        return int(Path(f"/proc/{pid}/schedstat").read_text().split()[1]) / 1e9
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def process_cpu(pid: int) -> float:
+    """User plus system CPU seconds of process `pid` (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def measure(
+    server: Server,
+    path: str,
+    requests: list[tuple[bytes, dict[str, str]]],
+    args: Any,
+    secret: str | None,
+) -> Result:
+    import aiohttp
+
+    connector = aiohttp.TCPConnector(limit=args.concurrency, force_close=False)
+    timeout = aiohttp.ClientTimeout(total=60)
+    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
+        await server.wait_ready(session)
+        if secret is not None:
+            await enable_generic(session, server.url, secret)
+        warm = min(len(requests) // 10, 1000)
+        await drive(session, server.url + path, requests[:warm], args.concurrency)
+        pid = server.proc.pid
+        server_cpu, client_cpu, delay = process_cpu(pid), time.process_time(), run_delay(pid)
+        result = await drive(session, server.url + path, requests[warm:], args.concurrency)
+        result.server_cpu = process_cpu(pid) - server_cpu
+        result.client_cpu = time.process_time() - client_cpu
+        result.server_waited = run_delay(pid) - delay
+        return result
+
+
+async def enable_generic(session: Any, url: str, secret: str) -> None:
+    async with session.patch(
+        url + "/api/v1/integrations/generic",
+        json={"enabled": True, "credentials": {"webhook_secret": secret}},
+        headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
+    ) as response:
+        if response.status != 200:
+            raise RuntimeError(
+                f"enabling generic failed: {response.status} {await response.text()}"
+            )
+
+
+# ---------------------------------------------------------------------------------------------
+# The run
+# ---------------------------------------------------------------------------------------------
+
+
+def run_once(db: str, kind: str, args: Any, folder: Path, tag: str) -> Result:
+    """Start one server on a fresh database, drive it, stop it, check what was stored."""
+    from cryptography.fernet import Fernet
+
+    make = sqlite_database if db == "sqlite" else postgres_database
+    secret = "whsec_" + base64.b64encode(os.urandom(24)).decode()
+    total = args.events + min(args.events // 10, 1000)  # plus the warm-up
+    with make(folder, f"{db}_{kind}_{tag}") as url:
+        commits = folder / f"commits_{db}_{tag}.json"
+        env = {
+            "INTEGRATIONS_DATABASE_URL": url,
+            "INTEGRATIONS_VAR_DIR": str(folder / "var"),
+            "INTEGRATIONS_SECRET_KEY": Fernet.generate_key().decode(),
+            "INTEGRATIONS_ADMIN_TOKEN": ADMIN_TOKEN,
+            "INTEGRATIONS_LOGGING__LEVEL": "WARNING",
+            "INTEGRATIONS_WEBHOOKS__WORKER_ENABLED": "false",
+            "BENCH_DATABASE_URL": url,
+            "BENCH_COMMITS_OUT": str(commits),
+        }
+        profile_out = folder / f"profile_{db}_{kind}_{tag}.txt"
+        if args.profile and kind == "app":
+            env |= {"BENCH_PROFILE": args.profile, "BENCH_PROFILE_OUT": str(profile_out)}
+        if kind == "app":
+            prepare_app_database(url)
+            table = "webhook_events"
+        else:
+            prepare_bare_database(url)
+            table = BARE_TABLE
+        requests = signed_requests(secret, total, f"{db}_{kind}_{tag}")
+        server = Server(kind, env, args.loop, args.http, folder / f"{db}_{kind}_{tag}.log")
+        try:
+            result = asyncio.run(
+                measure(
+                    server,
+                    "/api/v1/webhooks/generic",
+                    requests,
+                    args,
+                    secret if kind == "app" else None,
+                )
+            )
+        finally:
+            server.stop()
+        stored = count_rows(url, table)
+    if stored != len(requests):
+        print(f"  !! {db}/{kind}: {stored} rows stored for {len(requests)} sent")
+    if result.errors:
+        print(f"  !! {db}/{kind}: errors {result.errors}")
+    if kind == "app" and commits.exists():
+        result.commits = json.loads(commits.read_text())
+    if args.profile and kind == "app" and profile_out.exists():
+        print(f"--- profile of the {db} app server ({args.profile}) ---")
+        print(profile_out.read_text())
+    return result
+
+
+def run_database(db: str, args: Any, folder: Path) -> tuple[Result, Result]:
+    """`--rounds` alternating app and bare runs; the median run of each by events/s."""
+    runs: dict[str, list[Result]] = {"app": [], "bare": []}
+    for round_ in range(args.rounds):
+        order = ("app", "bare") if round_ % 2 == 0 else ("bare", "app")
+        for kind in order:
+            runs[kind].append(run_once(db, kind, args, folder, f"r{round_}"))
+    if args.rounds > 1:
+        for kind, results in runs.items():
+            rates = ", ".join(f"{r.rate:,.0f}" for r in results)
+            print(f"  {db}/{kind} events/s per round: {rates}")
+    app, bare = (sorted(runs[k], key=lambda r: r.rate)[len(runs[k]) // 2] for k in runs)
+    return app, bare
+
+
+def report(db: str, app: Result, bare: Result) -> None:
+    print(f"\n{db}: {app.sent:,} events per server after the warm-up")
+    for name, r in (("app (verify+group commit)", app), ("bare INSERT+commit", bare)):
+        print(
+            f"  {name:<27} {r.rate:>8,.0f} events/s   p50 {r.percentile(50):6.1f} ms"
+            f"   p99 {r.percentile(99):6.1f} ms"
+        )
+        print(
+            f"  {'':<27} server CPU {r.server_cpu / r.seconds:4.0%} of a core"
+            f" ({r.server_cpu / max(r.ok, 1) * 1e6:,.0f} µs/event ="
+            f" {r.ok / max(r.server_cpu, 1e-9):,.0f} events/s per CPU second),"
+            f" waited for a CPU {r.server_waited / r.seconds:4.0%};"
+            f" load generator CPU {r.client_cpu / r.seconds:4.0%}"
+        )
+    if app.commits and app.commits["sizes"]:
+        sizes, seconds = app.commits["sizes"], sorted(app.commits["seconds"])
+        print(
+            f"  app group commits: {len(sizes):,} (warm-up included), mean batch"
+            f" {sum(sizes) / len(sizes):.1f} events, commit p50"
+            f" {seconds[len(seconds) // 2] * 1000:.1f} ms, p99"
+            f" {seconds[int(len(seconds) * 0.99)] * 1000:.1f} ms"
+        )
+    print(f"  ratio app/bare: {app.rate / bare.rate:.2f}x")
+    verdict = "MET" if app.rate >= TARGET_EVENTS_PER_S else "NOT MET"
+    print(f"  target ≥ {TARGET_EVENTS_PER_S:,} events/s: {verdict} ({app.rate:,.0f})")
+
+
+def _resolved(choice: str, fast: str, fallback: str) -> str:
+    """What uvicorn's "auto" picks: the fast implementation when it is installed."""
+    if choice != "auto":
+        return choice
+    return fast if importlib.util.find_spec(fast) is not None else fallback
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=20_000)
+    parser.add_argument("--concurrency", type=int, default=50)
+    parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
+    parser.add_argument("--loop", choices=("uvloop", "asyncio", "auto"), default="uvloop")
+    parser.add_argument("--http", choices=("httptools", "h11", "auto"), default="httptools")
+    parser.add_argument("--rounds", type=int, default=1, help="alternating runs; median shown")
+    parser.add_argument("--profile", choices=("pyinstrument", "cprofile"), default=None)
+    parser.add_argument("--child", choices=("app", "bare"), help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.profile == "pyinstrument" and importlib.util.find_spec("pyinstrument") is None:
+        parser.error("--profile pyinstrument needs `.venv/bin/pip install pyinstrument`")
+    if args.child == "app":
+        child_app(args.port, args.loop, args.http)
+        return
+    if args.child == "bare":
+        child_bare(args.port, args.loop, args.http)
+        return
+
+    print(
+        f"webhook ingest: {args.events:,} signed Standard Webhooks events per server, "
+        f"{args.concurrency} connections, uvicorn loop={_resolved(args.loop, 'uvloop', 'asyncio')}"
+        f" http={_resolved(args.http, 'httptools', 'h11')}"
+    )
+    print(f"target ≥ {TARGET_EVENTS_PER_S:,} events/s")
+    print(f"load average (1, 5, 15 min) at the start: {os.getloadavg()}")
+    databases = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
+    with tempfile.TemporaryDirectory(prefix="webhook_ingest_") as tmp:
+        for db in databases:
+            if db == "postgresql" and not postgres_reachable():
+                print("\npostgresql: skipped (nothing listens on 127.0.0.1:5432)")
+                continue
+            report(db, *run_database(db, args, Path(tmp)))
+    # Other processes on the machine take CPU from the servers: say how busy it was.
+    print(f"\nload average (1, 5, 15 min) at the end: {os.getloadavg()}")
+
+
+if __name__ == "__main__":
+    main()
