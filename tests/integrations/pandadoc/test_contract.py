@@ -35,11 +35,9 @@ if not SPEC_PATH.is_file():
     )
 
 from openapi_core import OpenAPI
-from openapi_core.datatypes import RequestParameters
 from openapi_schema_validator import OAS30Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
-from werkzeug.datastructures import Headers, ImmutableMultiDict
 
 from integrations.pandadoc import operations as ops
 from integrations.pandadoc.auth import build_refresh_request
@@ -61,24 +59,9 @@ from integrations.pandadoc.events import SubscriptionCreate, SubscriptionUpdate,
 from integrations.pandadoc.models import DocumentStatus
 from integrations.simulators.pandadoc import PandaDocSimulator
 from integrations.simulators.transport import SimulatorTransport
+from tests.helpers.openapi import SpecRequest
 
 UPLOAD_KEY = "/public/v1/documents?upload"
-
-
-class SpecRequest:
-    """openapi-core's Request protocol over an httpx request."""
-
-    def __init__(self, request: httpx.Request) -> None:
-        self.host_url = f"{request.url.scheme}://{request.url.host}"
-        self.path = request.url.path
-        self.method = request.method.lower()
-        self.parameters = RequestParameters(
-            query=ImmutableMultiDict(list(request.url.params.multi_items())),
-            header=Headers(list(request.headers.items())),
-            cookie=ImmutableMultiDict(),
-        )
-        self.content_type = request.headers.get("content-type", "")
-        self.body = request.content or None
 
 
 class Recorder(httpx.AsyncBaseTransport):

@@ -22,15 +22,14 @@ if not SPEC_PATH.is_file():
     pytest.skip(f"{SPEC_PATH.parent} is absent", allow_module_level=True)
 
 from openapi_core import OpenAPI
-from openapi_core.datatypes import RequestParameters
 from openapi_core.templating.responses.exceptions import ResponseNotFound
 from openapi_schema_validator import OAS30Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
-from werkzeug.datastructures import Headers, ImmutableMultiDict
 
 from integrations.simulators.pandadoc import create_simulator
 from integrations.simulators.transport import SimulatorTransport
+from tests.helpers.openapi import SpecRequest, SpecResponse
 
 __all__ = ["Recorder", "SpecRequest", "SpecResponse"]
 
@@ -65,32 +64,6 @@ UNDOCUMENTED = {
     ("POST", DOCS + "/{id}/draft", 409): "409",
     ("PATCH", DOCS + "/{id}/status", 400): "400ValidationError",
 }
-
-
-class SpecRequest:
-    """openapi-core's Request protocol over an httpx request."""
-
-    def __init__(self, request: httpx.Request) -> None:
-        self.host_url = f"{request.url.scheme}://{request.url.host}"
-        self.path = request.url.path
-        self.method = request.method.lower()
-        self.parameters = RequestParameters(
-            query=ImmutableMultiDict(list(request.url.params.multi_items())),
-            header=Headers(list(request.headers.items())),
-            cookie=ImmutableMultiDict(),
-        )
-        self.content_type = request.headers.get("content-type", "")
-        self.body = request.read() or None
-
-
-class SpecResponse:
-    """openapi-core's Response protocol over an httpx response."""
-
-    def __init__(self, response: httpx.Response) -> None:
-        self.status_code = response.status_code
-        self.headers = Headers(list(response.headers.items()))
-        self.content_type = response.headers.get("content-type", "")
-        self.data = response.content or None
 
 
 class Recorder(httpx.AsyncBaseTransport):
