@@ -2,10 +2,8 @@
 
 PandaDoc documents no rate-limit headers, but has been seen to say the wait in words
 ("Request was throttled. Expected available in 13 seconds.", BRIEF §1.7, L): that becomes
-`Retry-After`, so the retry layer, the limiter and the error all honour it. Conversely the
-download's 202 ("PDF not ready") carries a `Retry-After` meant for that one document; the
-limiter would read it as a pause for every PandaDoc call, so it is moved to
-`READY_AFTER_HEADER` where the download reads it.
+`Retry-After`, so the retry layer, the limiter and the error all honour it. (The download's
+202 "not ready" `Retry-After` needs nothing here: the limiter pauses only on budget signals.)
 """
 
 from __future__ import annotations
@@ -14,9 +12,8 @@ import re
 
 import httpx
 
-__all__ = ["READY_AFTER_HEADER", "VendorHints"]
+__all__ = ["VendorHints"]
 
-READY_AFTER_HEADER = "x-pandadoc-ready-after"
 _AVAILABLE_IN = re.compile(r"available in (\d+(?:\.\d+)?) second", re.IGNORECASE)
 
 
@@ -28,11 +25,6 @@ class VendorHints(httpx.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         response = await self._inner.handle_async_request(request)
-        if response.status_code < 300 and "retry-after" in response.headers:
-            moved = response.headers.copy()
-            moved[READY_AFTER_HEADER] = moved.pop("retry-after")
-            response.headers = moved
-            return response
         if response.status_code != 429 or "retry-after" in response.headers:
             return response
         content = await response.aread()

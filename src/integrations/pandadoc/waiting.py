@@ -19,7 +19,6 @@ from integrations.pandadoc.exceptions import (
     DocumentProcessingError,
     DocumentWaitTimeoutError,
 )
-from integrations.pandadoc.hints import READY_AFTER_HEADER
 from integrations.pandadoc.models import DocumentStatus, DocumentSummary
 
 __all__ = [
@@ -176,5 +175,5 @@ async def download_document(
                 last_status=None,
                 waited_seconds=waited,
             )
-        pause = _ready_after(response.headers.get(READY_AFTER_HEADER))
+        pause = _ready_after(response.headers.get("retry-after"))
         await client.clock.sleep(min(pause, max_wait - waited))

@@ -75,6 +75,15 @@ def _refuse(reason: str) -> WebhookSignatureError:
     return WebhookSignatureError(f"webhook refused: {reason}")
 
 
+def _require_match(candidates: list[bytes], presented: list[bytes]) -> None:
+    if not presented or not any(presented) or not _any_match(candidates, presented):
+        raise _refuse("bad signature")
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
 def _body_json(body: bytes) -> Any:
     try:
         return json.loads(body)
@@ -108,14 +117,11 @@ class PandaDocScheme:
         tolerance: float = DEFAULT_TOLERANCE_S,
     ) -> Verified:
         given = query.get("signature", "").strip().lower().encode()
-        candidates = [_hmac(s.encode(), body).hex().encode() for s in secrets]
-        if not given or not _any_match(candidates, [given]):
-            raise _refuse("bad signature")
+        _require_match([_hmac(s.encode(), body).hex().encode() for s in secrets], [given])
         event_id = headers.get("x-pandadoc-webhook-event-id") or _fallback_id(body)
         data = _body_json(body)
         first = data[0] if isinstance(data, list) and data else {}
-        kind = first.get("event") if isinstance(first, dict) else None
-        return Verified(event_id, kind if isinstance(kind, str) else None)
+        return Verified(event_id, _text(first.get("event")) if isinstance(first, dict) else None)
 
 
 class TypeformScheme:
@@ -134,14 +140,11 @@ class TypeformScheme:
         if not header.startswith("sha256="):
             raise _refuse("missing signature")
         given = header.removeprefix("sha256=").encode()
-        candidates = [base64.b64encode(_hmac(s.encode(), body)) for s in secrets]
-        if not _any_match(candidates, [given]):
-            raise _refuse("bad signature")
+        _require_match([base64.b64encode(_hmac(s.encode(), body)) for s in secrets], [given])
         data = _body_json(body)
         data = data if isinstance(data, dict) else {}
         event_id = data.get("event_id") or _fallback_id(body)
-        kind = data.get("event_type")
-        return Verified(str(event_id), kind if isinstance(kind, str) else None)
+        return Verified(str(event_id), _text(data.get("event_type")))
 
 
 def _standard_key(secret: str) -> bytes:
@@ -181,12 +184,9 @@ class StandardWebhooksScheme:
         given = [
             part.split(",", 1)[1].encode() for part in signatures.split() if part.startswith("v1,")
         ]
-        candidates = [base64.b64encode(_hmac(_standard_key(s), message)) for s in secrets]
-        if not given or not _any_match(candidates, given):
-            raise _refuse("bad signature")
+        _require_match([base64.b64encode(_hmac(_standard_key(s), message)) for s in secrets], given)
         data = _body_json(body)
-        kind = data.get("type") if isinstance(data, dict) else None
-        return Verified(event_id, kind if isinstance(kind, str) else None)
+        return Verified(event_id, _text(data.get("type")) if isinstance(data, dict) else None)
 
 
 class HexHmacScheme:
@@ -207,14 +207,11 @@ class HexHmacScheme:
         if timestamp is not None:
             _check_time(timestamp, now, tolerance)
             message = timestamp.encode() + b"." + body
-        candidates = [_hmac(s.encode(), message).hex().encode() for s in secrets]
-        if not given or not _any_match(candidates, [given]):
-            raise _refuse("bad signature")
+        _require_match([_hmac(s.encode(), message).hex().encode() for s in secrets], [given])
         data = _body_json(body)
         data = data if isinstance(data, dict) else {}
         event_id = headers.get("x-event-id") or data.get("id") or _fallback_id(body)
-        kind = data.get("type") or data.get("event")
-        return Verified(str(event_id), kind if isinstance(kind, str) else None)
+        return Verified(str(event_id), _text(data.get("type") or data.get("event")))
 
 
 SCHEMES: dict[str, SignatureScheme] = {
