@@ -28,6 +28,7 @@ __all__ = [
     "configure_logging",
     "current_trace_id",
     "get_logger",
+    "log_enabled",
     "redact",
     "redact_text",
     "register_secret",
@@ -155,11 +156,25 @@ class IntegrationLevelFilter:
         self._default = _LEVELS[default.lower()]
         self._levels = {k: _LEVELS[v.lower()] for k, v in levels.items()}
 
+    def enabled(self, level: int, integration: str) -> bool:
+        """Whether an event of `level` about `integration` would pass this filter."""
+        return level >= self._levels.get(integration, self._default)
+
     def __call__(self, logger: WrappedLogger, name: str, event_dict: EventDict) -> EventDict:
         threshold = self._levels.get(str(event_dict.get("integration")), self._default)
         if _LEVELS.get(name, 20) < threshold:
             raise structlog.DropEvent
         return event_dict
+
+
+# The filter of the current configuration; `log_enabled` asks it before a hot path builds
+# an event (a dropped structlog call still costs a bound logger and a processor run).
+_active_filter = IntegrationLevelFilter("info", {})
+
+
+def log_enabled(level: int, integration: str) -> bool:
+    """Whether a line of `level` (logging.INFO, ...) about `integration` would be written."""
+    return _active_filter.enabled(level, integration)
 
 
 def current_trace_id() -> str:
@@ -206,10 +221,12 @@ def configure_logging(
         if fmt == "json"
         else structlog.dev.ConsoleRenderer(colors=False)
     )
+    global _active_filter
+    _active_filter = IntegrationLevelFilter(level, integration_levels or {})
     processors: list[Processor] = [
         structlog.contextvars.merge_contextvars,
         _add_trace_id,
-        IntegrationLevelFilter(level, integration_levels or {}),
+        _active_filter,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         structlog.processors.format_exc_info,

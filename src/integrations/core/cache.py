@@ -7,9 +7,7 @@ accounts never share an entry and two requests share one exactly when they are e
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import json
 from collections import Counter
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode
@@ -22,37 +20,34 @@ from integrations.core.state import StateStore
 __all__ = ["CacheLayer", "CacheStats", "ResponseCache", "generate_cache_key"]
 
 _CACHEABLE = frozenset({"GET", "HEAD"})
-_AUTH_HEADERS = ("authorization", "x-api-key", "cookie")
+_AUTH_HEADERS = (b"authorization", b"x-api-key", b"cookie")
 _AUTH_HEADER_SET = frozenset(_AUTH_HEADERS)
+_SKIPPED_HEADERS = frozenset({b"content-encoding", b"transfer-encoding", b"content-length"})
 
 
 def generate_cache_key(integration: str, request: httpx.Request) -> str:
-    """The cache key of `request`: equal exactly when the requests are equal."""
+    """The cache key of `request`: equal exactly when the requests are equal.
+
+    Built from the raw (already percent-encoded) URL and header bytes: decoding them first
+    would only cost time, since httpx normalises both the same way for equal requests.
+    """
     url = request.url
-    raw_query = url.query
+    path, _, raw_query = url.raw_path.partition(b"?")
     query = (
-        urlencode(sorted(parse_qsl(raw_query.decode(), keep_blank_values=True)))
+        urlencode(sorted(parse_qsl(raw_query.decode(), keep_blank_values=True))).encode()
         if raw_query  # most reads have no query: skip parsing an empty one
-        else ""
+        else b""
     )
-    # One pass over the headers instead of one scan per name; equal to headers.get(h, "").
-    found: dict[str, list[str]] = {}
-    for name, value in request.headers.multi_items():
-        if name in _AUTH_HEADER_SET:
-            found.setdefault(name, []).append(value)
-    identity = "\n".join(", ".join(found.get(h, ())) for h in _AUTH_HEADERS)
-    digest = hashlib.sha256()
-    for part in (
-        request.method.upper(),
-        url.scheme,
-        url.netloc.decode(),
-        url.path,
-        query,
-        identity,
-    ):
-        digest.update(part.encode())
-        digest.update(b"\x00")
-    digest.update(request.content)
+    # One pass over the raw headers instead of one scan per name; repeats joined in order.
+    found: dict[bytes, list[bytes]] = {}
+    for name, value in request.headers.raw:
+        lowered = name.lower()
+        if lowered in _AUTH_HEADER_SET:
+            found.setdefault(lowered, []).append(value)
+    parts = [request.method.upper().encode(), url.raw_scheme, url.netloc, path, query]
+    parts += (b", ".join(found.get(header, ())) for header in _AUTH_HEADERS)
+    parts.append(request.content)
+    digest = hashlib.sha256(b"\x00".join(parts))
     return f"cache:{integration}:{digest.hexdigest()}"
 
 
@@ -70,24 +65,28 @@ class CacheStats:
 
 
 def _dump(response: httpx.Response) -> bytes:
-    return json.dumps(
-        {
-            "s": response.status_code,
-            "h": [
-                [k, v]
-                for k, v in response.headers.multi_items()
-                if k.lower() not in {"content-encoding", "transfer-encoding", "content-length"}
-            ],
-            "b": base64.b64encode(response.content).decode(),
-        }
-    ).encode()
+    """The answer as one blob: `status`, then `name: value` lines, a blank line, the body.
+
+    The body is stored decoded, so the original framing headers are dropped. Header names
+    and values hold no CR or LF (httpx refuses them), so the lines split back unambiguously.
+    """
+    lines = [b"%d" % response.status_code]
+    lines += [k + b": " + v for k, v in response.headers.raw if k.lower() not in _SKIPPED_HEADERS]
+    lines.append(b"")
+    lines.append(response.content)
+    return b"\r\n".join(lines)
 
 
 def _load(raw: bytes, request: httpx.Request) -> httpx.Response:
-    data = json.loads(raw)
-    return httpx.Response(
-        data["s"], headers=data["h"], content=base64.b64decode(data["b"]), request=request
-    )
+    head, _, body = raw.partition(b"\r\n\r\n")
+    status, *lines = head.split(b"\r\n")
+    headers = [_header(line) for line in lines]
+    return httpx.Response(int(status), headers=headers, content=body, request=request)
+
+
+def _header(line: bytes) -> tuple[bytes, bytes]:
+    name, _, value = line.partition(b": ")
+    return name, value
 
 
 class ResponseCache:

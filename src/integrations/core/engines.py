@@ -19,45 +19,22 @@ from typing import Any, Literal
 
 import httpx
 
+from integrations.core.engines_common import build_response, timeouts
+from integrations.core.http1 import NativeTransport
+
 __all__ = [
     "DEFAULT_ENGINE",
     "AiohttpTransport",
     "EngineName",
     "Httpx2Transport",
+    "NativeTransport",
     "create_transport",
 ]
 
-EngineName = Literal["httpx", "aiohttp", "httpx2"]
-DEFAULT_ENGINE: EngineName = "aiohttp"
+EngineName = Literal["httpx", "aiohttp", "httpx2", "native"]
+DEFAULT_ENGINE: EngineName = "native"
 
 _TIMEOUT_CACHE_MAX = 64
-
-
-def _timeouts(request: httpx.Request, default: float) -> tuple[float, float, float, float]:
-    """(connect, read, write, pool) seconds: the request's timeout extension, else `default`."""
-    timeout: dict[str, float | None] = request.extensions.get("timeout") or {}
-    read = float(timeout.get("read") or default)
-    connect = float(timeout.get("connect") or min(read, default))
-    return connect, read, float(timeout.get("write") or read), float(timeout.get("pool") or read)
-
-
-def _response(
-    request: httpx.Request,
-    status: int,
-    headers: Any,
-    content: bytes,
-    http_version: bytes,
-    reason: bytes,
-) -> httpx.Response:
-    # `stream=` (not `content=`) keeps the server's headers exactly as sent (no added
-    # Content-Length) and leaves decoding to the read, as httpx's transport does.
-    return httpx.Response(
-        status,
-        headers=headers,
-        stream=httpx.ByteStream(content),
-        request=request,
-        extensions={"http_version": http_version, "reason_phrase": reason},
-    )
 
 
 class AiohttpTransport(httpx.AsyncBaseTransport):
@@ -105,7 +82,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         session = self._session
         if session is None or session.closed:
             session = self._open()
-        connect, read, _, pool = _timeouts(request, self._timeout)
+        connect, read, _, pool = timeouts(request, self._timeout)
         body = await request.aread()  # a streamed body (multipart) is read once, kept for retries
         encoding = request.headers.encoding
         try:
@@ -141,7 +118,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             if version is None or version == (1, 1)
             else f"HTTP/{version.major}.{version.minor}".encode()
         )
-        return _response(
+        return build_response(
             request,
             answer.status,
             answer.raw_headers,  # bytes pairs: httpx keeps them without decoding and re-encoding
@@ -195,7 +172,7 @@ class Httpx2Transport(httpx.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         hc = self._httpcore2
-        connect, read, write, pool = _timeouts(request, self._timeout)
+        connect, read, write, pool = timeouts(request, self._timeout)
         extensions = dict(request.extensions)
         extensions["timeout"] = {"connect": connect, "read": read, "write": write, "pool": pool}
         url = request.url
@@ -220,7 +197,7 @@ class Httpx2Transport(httpx.AsyncBaseTransport):
                     raise error(str(exc), request=request) from exc
             raise
         ext = answer.extensions
-        return _response(
+        return build_response(
             request,
             answer.status,
             answer.headers,
@@ -237,6 +214,8 @@ def create_transport(
     engine: EngineName = DEFAULT_ENGINE, *, max_connections: int = 100, timeout: float = 30.0
 ) -> httpx.AsyncBaseTransport:
     """The bottom transport for `engine`."""
+    if engine == "native":
+        return NativeTransport(max_connections=max_connections, timeout=timeout)
     if engine == "aiohttp":
         return AiohttpTransport(max_connections=max_connections, timeout=timeout)
     if engine == "httpx2":

@@ -68,21 +68,31 @@ class RateLimiter:
         self.margin_seconds = margin_seconds
         self._block_key = f"rl:{integration}:blocked"
         self._queues: dict[tuple[Priority, tuple[str, ...]], asyncio.Lock] = {}
+        # Calls inside `acquire`'s queue, per lane; a free lock alone does not mean nobody
+        # waits (a released lock stays free until the woken waiter runs).
+        self._queued: Counter[tuple[Priority, tuple[str, ...]]] = Counter()
         self.violations: Counter[str] = Counter()
+        self._rules_plan = self._plan()
+
+    def _plan(self) -> list[tuple[RateLimitRule, Window, Window]]:
+        """Per rule, its window for interactive and for background calls (built once)."""
+        plan = []
+        for index, rule in enumerate(self.rules):
+            key = f"rl:{self.integration}:{index}:{rule.limit}/{rule.period_seconds:g}"
+            period = rule.period_seconds + min(self.margin_seconds, rule.period_seconds * 0.1)
+            background = max(1, math.floor(rule.limit * (1 - self.background_share)))
+            plan.append((rule, Window(key, rule.limit, period), Window(key, background, period)))
+        return plan
 
     def _windows(self, request: httpx.Request, priority: Priority) -> tuple[list[Window], int]:
         windows: list[Window] = []
         cost = 1
-        for index, rule in enumerate(self.rules):
-            if not rule.matches(request):
-                continue
-            limit = rule.limit
-            if priority == "background":
-                limit = max(1, math.floor(rule.limit * (1 - self.background_share)))
-            key = f"rl:{self.integration}:{index}:{rule.limit}/{rule.period_seconds:g}"
-            margin = min(self.margin_seconds, rule.period_seconds * 0.1)
-            windows.append(Window(key, limit, rule.period_seconds + margin))
-            cost = max(cost, rule.cost)
+        background = priority == "background"
+        for rule, interactive_window, background_window in self._rules_plan:
+            if (rule.methods is None and rule.path is None) or rule.matches(request):
+                windows.append(background_window if background else interactive_window)
+                if rule.cost > cost:
+                    cost = rule.cost
         return windows, cost
 
     async def try_acquire(
@@ -105,6 +115,19 @@ class RateLimiter:
         queue = self._queues.get(lane)
         if queue is None:  # not setdefault: that would build a Lock on every call
             queue = self._queues[lane] = asyncio.Lock()
+        # With nobody queued, trying first overtakes no one; only a call that must wait takes
+        # its place in line.
+        if not self._queued[lane] and (
+            await self._store.acquire_windows(windows, cost, self._block_key) <= 0
+        ):
+            return 0.0
+        self._queued[lane] += 1
+        try:
+            return await self._wait_in_line(queue, windows, cost)
+        finally:
+            self._queued[lane] -= 1
+
+    async def _wait_in_line(self, queue: asyncio.Lock, windows: list[Window], cost: int) -> float:
         waited = 0.0
         async with queue:
             while True:
@@ -126,16 +149,17 @@ class RateLimiter:
 
     async def update_from_response(self, response: httpx.Response) -> None:
         """Correct the budget from what the vendor said: 429 and exhausted-budget headers."""
-        now = self._clock.now()
-        hinted = server_wait(response.headers, now)
         if response.status_code == 429:
+            hinted = server_wait(response.headers, self._clock.now())
             pause = hinted if hinted is not None else DEFAULT_429_PAUSE_S
             self._violation("vendor_429", pause)
             await self._store.block(self._block_key, pause)
-        elif hinted is not None and hinted > 0 and _budget_signal(response):
+        elif _budget_signal(response):
             # Only a budget signal pauses the integration: a Retry-After on a 202 ("not
             # ready, poll later") concerns that one resource, not the whole budget.
-            await self._store.block(self._block_key, hinted)
+            hinted = server_wait(response.headers, self._clock.now())
+            if hinted is not None and hinted > 0:
+                await self._store.block(self._block_key, hinted)
 
     def _violation(self, kind: str, wait: float) -> None:
         self.violations[kind] += 1
@@ -150,10 +174,15 @@ class RateLimiter:
 def _budget_signal(response: httpx.Response) -> bool:
     """True for answers that speak about our budget: 503 with Retry-After, or a remaining
     budget of zero."""
-    headers = response.headers
-    remaining = headers.get("x-ratelimit-remaining", headers.get("ratelimit-remaining"))
-    exhausted = remaining is not None and remaining.strip() in {"0", "0.0"}
-    return exhausted or response.status_code == 503
+    if response.status_code == 503:
+        return True
+    for name, value in response.headers.raw:  # one pass over raw bytes: every answer comes here
+        if name.lower() in _REMAINING and value.strip() in (b"0", b"0.0"):
+            return True
+    return False
+
+
+_REMAINING = frozenset({b"x-ratelimit-remaining", b"ratelimit-remaining"})
 
 
 class RateLimitLayer(httpx.AsyncBaseTransport):

@@ -9,6 +9,7 @@ cap is not waited for: the call fails fast with the time it may be retried.
 
 from __future__ import annotations
 
+import logging
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from integrations.core.backoff import full_jitter, server_wait
 from integrations.core.clock import Clock
 from integrations.core.context import call_context
 from integrations.core.spec import RetrySpec
-from integrations.logging import get_logger
+from integrations.logging import get_logger, log_enabled
 
 __all__ = ["Decision", "RetryLayer", "RetryPolicy"]
 
@@ -98,6 +99,7 @@ class RetryLayer(httpx.AsyncBaseTransport):
         self._inner = inner
         self._policy = policy
         self._clock = clock
+        self._retried_statuses = policy.spec.statuses
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         ctx = call_context(request)
@@ -110,18 +112,28 @@ class RetryLayer(httpx.AsyncBaseTransport):
                 outcome = await self._inner.handle_async_request(request)
             except httpx.TransportError as exc:
                 outcome = exc
+            if (
+                type(outcome) is httpx.Response
+                and outcome.status_code not in self._retried_statuses
+                and not log_enabled(logging.DEBUG, ctx.integration)
+            ):
+                # The common case, a final answer: nothing to decide, wait for or log.
+                ctx.attempt_log.append(f"status {outcome.status_code} is final")
+                return outcome
             decision = self._policy.decide(attempt, outcome, request, self._clock.now())
             ctx.attempt_log.append(decision.reason)
             # Retries are rare and worth seeing; a final attempt is summed up by the call record.
-            (_log.warning if decision.retry else _log.debug)(
-                "call.attempt_finished",
-                integration=ctx.integration,
-                operation=ctx.operation,
-                attempt=attempt,
-                retry=decision.retry,
-                wait_s=round(decision.wait, 3),
-                reason=decision.reason,
-            )
+            level = logging.WARNING if decision.retry else logging.DEBUG
+            if log_enabled(level, ctx.integration):
+                (_log.warning if decision.retry else _log.debug)(
+                    "call.attempt_finished",
+                    integration=ctx.integration,
+                    operation=ctx.operation,
+                    attempt=attempt,
+                    retry=decision.retry,
+                    wait_s=round(decision.wait, 3),
+                    reason=decision.reason,
+                )
             if not decision.retry:
                 if isinstance(outcome, BaseException):
                     raise outcome

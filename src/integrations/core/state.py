@@ -130,7 +130,7 @@ class MemoryStateStore:
         self, key: str, reset_timeout: float, trial_timeout: float
     ) -> tuple[bool, bool, BreakerSnapshot]:
         now = self.clock.now()
-        snap = self._breakers.get(key, BreakerSnapshot())
+        snap = self._breakers.get(key, _CLOSED)
         if snap.state == "closed":
             return True, False, snap
         trial_free = snap.state == "open" and now >= snap.opened_at + reset_timeout
@@ -144,7 +144,9 @@ class MemoryStateStore:
     async def breaker_record(
         self, key: str, success: bool, threshold: int
     ) -> tuple[BreakerSnapshot, BreakerSnapshot]:
-        before = self._breakers.get(key, BreakerSnapshot())
+        before = self._breakers.get(key, _CLOSED)
+        if success and before is _CLOSED:  # the common case: nothing changes
+            return before, before
         after = next_breaker_state(before, success, threshold, self.clock.now())
         self._breakers[key] = after
         return before, after
@@ -175,6 +177,9 @@ class MemoryStateStore:
         return None
 
 
+_CLOSED = BreakerSnapshot()
+
+
 def next_breaker_state(
     before: BreakerSnapshot, success: bool, threshold: int, now: float
 ) -> BreakerSnapshot:
@@ -182,7 +187,7 @@ def next_breaker_state(
     if success:
         if before.state == "open":
             return before  # a call that started before the breaker opened changes nothing
-        return BreakerSnapshot()
+        return _CLOSED
     if before.state == "half_open":
         return BreakerSnapshot("open", before.failures + 1, now, 0.0)
     if before.state == "open":

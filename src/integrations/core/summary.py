@@ -1,7 +1,13 @@
-"""The redacted call record of one logical call (what the log row and log line show)."""
+"""The call record of one logical call (what the log row and log line show).
+
+`record_for` runs on the call path, so it only captures: the URL, the request's headers, the
+first bytes of each body and the error. Redaction happens in `CallRecord.details()` when the
+record is first read (the log line, if enabled, or the background batch writing the row).
+"""
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import httpx
@@ -9,7 +15,7 @@ import httpx
 from integrations.core.context import CallContext
 from integrations.errors import IntegrationError
 from integrations.logging import redact, redact_text
-from integrations.telemetry.recorder import CallRecord
+from integrations.telemetry.recorder import CallRecord, RedactedDetails
 
 __all__ = ["record_for"]
 
@@ -18,22 +24,38 @@ _HEADERS_SHOWN = ("content-type", "content-length", "accept", "user-agent", "ide
 
 
 def _preview(content: bytes) -> str:
-    return redact_text(content[:_BODY_PREVIEW].decode("utf-8", "replace"))
+    return redact_text(content.decode("utf-8", "replace"))
 
 
-def _request_summary(request: httpx.Request) -> dict[str, Any]:
-    headers = {k: v for k, v in request.headers.items() if k.lower() in _HEADERS_SHOWN}
-    content = request.content if isinstance(request.stream, httpx.ByteStream) else b""
-    return {"headers": redact(headers), "body_bytes": len(content), "body": _preview(content)}
-
-
-def _response_summary(response: httpx.Response) -> dict[str, Any]:
-    return {
-        "status": response.status_code,
-        "content_type": response.headers.get("content-type"),
-        "body_bytes": len(response.content),
-        "body": _preview(response.content),
+def _details(
+    url: httpx.URL,
+    request_headers: httpx.Headers,
+    request_body: tuple[bytes, int],
+    response: tuple[int, str | None, bytes, int] | None,
+    error: IntegrationError | None,
+) -> RedactedDetails:
+    headers = {k: v for k, v in request_headers.items() if k.lower() in _HEADERS_SHOWN}
+    preview, size = request_body
+    request_summary: dict[str, Any] = {
+        "headers": redact(headers),
+        "body_bytes": size,
+        "body": _preview(preview),
     }
+    response_summary: dict[str, Any] | None = None
+    if response is not None:
+        status, content_type, body, body_bytes = response
+        response_summary = {
+            "status": status,
+            "content_type": content_type,
+            "body_bytes": body_bytes,
+            "body": _preview(body),
+        }
+    return RedactedDetails(
+        url=redact_text(str(url)),
+        error_message=redact_text(str(error))[:500] if error is not None else None,
+        request_summary=request_summary,
+        response_summary=response_summary,
+    )
 
 
 def record_for(
@@ -44,12 +66,29 @@ def record_for(
     duration_ms: float,
     trace_id: str,
 ) -> CallRecord:
-    """Build the call record; URL, bodies and error text are redacted."""
+    """Build the call record; URL, bodies and error text are redacted when first read."""
+    content = request.content if isinstance(request.stream, httpx.ByteStream) else b""
+    answer = None
+    if response is not None:
+        body = response.content
+        answer = (
+            response.status_code,
+            response.headers.get("content-type"),
+            body[:_BODY_PREVIEW],
+            len(body),
+        )
+    source = functools.partial(
+        _details,
+        request.url,
+        request.headers,
+        (content[:_BODY_PREVIEW], len(content)),
+        answer,
+        error,
+    )
     return CallRecord(
         integration=ctx.integration,
         operation=ctx.operation,
         method=request.method,
-        url=redact_text(str(request.url)),
         status_code=response.status_code if response is not None else None,
         success=error is None,
         duration_ms=duration_ms,
@@ -58,7 +97,5 @@ def record_for(
         is_mock=ctx.is_mock,
         trace_id=trace_id,
         error_class=type(error).__name__ if error is not None else None,
-        error_message=redact_text(str(error))[:500] if error is not None else None,
-        request_summary=_request_summary(request),
-        response_summary=_response_summary(response) if response is not None else None,
+        source=source,
     )

@@ -29,6 +29,7 @@ ENGINES = [
     pytest.param("httpx", id="httpx"),
     pytest.param("aiohttp", id="aiohttp"),
     pytest.param("httpx2", id="httpx2"),
+    pytest.param("native", id="native"),
 ]
 PAYLOAD = {"items": [{"id": i, "name": f"item {i}", "tags": ["a", "b"]} for i in range(50)]}
 SLEEP_S = 2.0
