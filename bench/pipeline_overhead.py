@@ -457,7 +457,7 @@ async def run(args: argparse.Namespace) -> None:
         headline = None
         if args.engine == "all":
             started = time.perf_counter()
-            headline = await measure("aiohttp", DEFAULT_ENGINE, rounds=max(4, args.rounds))
+            headline = await measure("aiohttp", DEFAULT_ENGINE, rounds=max(10, args.rounds))
             _progress(f"{DEFAULT_ENGINE} pipeline / aiohttp raw", headline, started)
         results = []
         for engine in engines:

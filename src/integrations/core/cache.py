@@ -15,14 +15,14 @@ from urllib.parse import parse_qsl, urlencode
 import httpx
 
 from integrations.core.context import call_context
+from integrations.core.engines_common import header_triples
 from integrations.core.state import StateStore
 
 __all__ = ["CacheLayer", "CacheStats", "ResponseCache", "generate_cache_key"]
 
 _CACHEABLE = frozenset({"GET", "HEAD"})
-_AUTH_HEADERS = (b"authorization", b"x-api-key", b"cookie")
-_AUTH_HEADER_SET = frozenset(_AUTH_HEADERS)
-_SKIPPED_HEADERS = frozenset({b"content-encoding", b"transfer-encoding", b"content-length"})
+_AUTH = {b"authorization": 0, b"x-api-key": 1, b"cookie": 2}  # header → its place in the key
+_SKIPPED = frozenset({b"content-encoding", b"transfer-encoding", b"content-length"})
 
 
 def generate_cache_key(integration: str, request: httpx.Request) -> str:
@@ -38,14 +38,13 @@ def generate_cache_key(integration: str, request: httpx.Request) -> str:
         if raw_query  # most reads have no query: skip parsing an empty one
         else b""
     )
-    # One pass over the raw headers instead of one scan per name; repeats joined in order.
-    found: dict[bytes, list[bytes]] = {}
-    for name, value in request.headers.raw:
-        lowered = name.lower()
-        if lowered in _AUTH_HEADER_SET:
-            found.setdefault(lowered, []).append(value)
-    parts = [request.method.upper().encode(), url.raw_scheme, url.netloc, path, query]
-    parts += (b", ".join(found.get(header, ())) for header in _AUTH_HEADERS)
+    # One pass over httpx's (name, lowercased name, value) list; repeats keep their order and
+    # the credential headers always come in the same order, whatever order they were set in.
+    found = [(name, value) for _, name, value in header_triples(request.headers) if name in _AUTH]
+    if len(found) > 1:
+        found.sort(key=lambda pair: _AUTH[pair[0]])
+    parts = [request.method.encode(), url.raw_scheme, url.netloc, path, query]
+    parts += (name + b"=" + value for name, value in found)
     parts.append(request.content)
     digest = hashlib.sha256(b"\x00".join(parts))
     return f"cache:{integration}:{digest.hexdigest()}"
@@ -71,7 +70,8 @@ def _dump(response: httpx.Response) -> bytes:
     and values hold no CR or LF (httpx refuses them), so the lines split back unambiguously.
     """
     lines = [b"%d" % response.status_code]
-    lines += [k + b": " + v for k, v in response.headers.raw if k.lower() not in _SKIPPED_HEADERS]
+    kept = [(k, v) for k, lowered, v in header_triples(response.headers) if lowered not in _SKIPPED]
+    lines += [k + b": " + v for k, v in kept]
     lines.append(b"")
     lines.append(response.content)
     return b"\r\n".join(lines)

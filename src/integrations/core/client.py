@@ -54,6 +54,20 @@ class HealthResult:
     message: str = ""
 
 
+def _bodiless_request(method: str, url: httpx.URL, headers: httpx.Headers) -> httpx.Request:
+    """`httpx.Request(method, url, headers=headers, stream=<empty>)` after `read()`, with the
+    same attributes set directly: httpx's constructor would copy the URL and headers it is
+    given and read the empty stream (tests/integrations/core/test_urls.py compares the two)."""
+    request = httpx.Request.__new__(httpx.Request)
+    request.method = method
+    request.url = url
+    request.headers = headers
+    request.extensions = {}
+    request.stream = _NO_BODY
+    request._content = b""
+    return request
+
+
 class BaseIntegration(abc.ABC):
     """A connector's client: owns one transport chain built from its `ProviderSpec`.
 
@@ -158,9 +172,7 @@ class BaseIntegration(abc.ABC):
             auto = {} if "host" in names else {"Host": url.netloc.decode("ascii")}
             if method in _BODY_METHODS and "content-length" not in names:
                 auto["Content-Length"] = "0"
-            request = httpx.Request(method, url, headers={**auto, **merged}, stream=_NO_BODY)
-            request.read()
-            return request
+            return _bodiless_request(method, url, httpx.Headers({**auto, **merged}))
         return httpx.Request(
             method, url, json=json, content=content, data=data, files=files, headers=merged
         )

@@ -41,7 +41,11 @@ class H1Connection(asyncio.Protocol):
         self._spare_parser: httptools.HttpResponseParser | None = None
         self._future: asyncio.Future[Answer] | None = None
         self._request: httpx.Request | None = None
+        # One inactivity timer outlives the requests it watches: arming and cancelling one per
+        # request costs ~2.5 µs. It re-arms itself from the last activity while an answer is
+        # awaited and lapses when it fires on an idle connection.
         self._timer: asyncio.TimerHandle | None = None
+        self._timer_at = 0.0
         self._headers: list[tuple[bytes, bytes]] = []
         self._body: list[bytes] = []
         self._reason = b""
@@ -87,6 +91,7 @@ class H1Connection(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
+        self._stop_timer()
         if self._future is None or self._future.done():
             return
         if self._headers_done and not self._framed():  # a body delimited by the close itself
@@ -157,11 +162,18 @@ class H1Connection(asyncio.Protocol):
         self._read_timeout, self._write_timeout = read_timeout, write_timeout
         self._last_activity = self._loop.time()
         self._buffered = 0
-        self._timer = self._loop.call_at(self._last_activity + read_timeout, self._check_timeout)
+        deadline = self._last_activity + read_timeout
+        if self._timer is None or self._timer_at > deadline:  # the armed one fires too late
+            self._arm_timer(deadline)
         transport.write(wire)
         return future
 
+    def _arm_timer(self, when: float) -> None:
+        self._stop_timer()
+        self._timer, self._timer_at = self._loop.call_at(when, self._check_timeout), when
+
     def _check_timeout(self) -> None:
+        self._timer = None
         transport = self._transport
         if self._future is None or self._future.done() or transport is None:
             return
@@ -171,7 +183,7 @@ class H1Connection(asyncio.Protocol):
             self._buffered, self._last_activity = buffered, now
         limit = self._write_timeout if buffered else self._read_timeout
         if now - self._last_activity < limit:
-            self._timer = self._loop.call_at(self._last_activity + limit, self._check_timeout)
+            self._arm_timer(self._last_activity + limit)
             return
         error: httpx.TimeoutException = (
             httpx.WriteTimeout("write timed out", request=self._request)
@@ -185,7 +197,6 @@ class H1Connection(asyncio.Protocol):
         parser, future = self._parser, self._future
         assert parser is not None
         assert future is not None
-        self._stop_timer()
         self._parser = None
         if future.done():
             return
@@ -215,5 +226,6 @@ class H1Connection(asyncio.Protocol):
     def close(self) -> None:
         """Close the socket; a pending answer fails with RemoteProtocolError."""
         self.closed = True
+        self._stop_timer()
         if self._transport is not None:
             self._transport.close()

@@ -25,6 +25,7 @@ import httpx
 from integrations.core.backoff import server_wait
 from integrations.core.clock import Clock
 from integrations.core.context import Priority, call_context
+from integrations.core.engines_common import header_triples
 from integrations.core.spec import RateLimitRule
 from integrations.core.state import StateStore, Window
 from integrations.errors import RateLimitedError
@@ -176,8 +177,8 @@ def _budget_signal(response: httpx.Response) -> bool:
     budget of zero."""
     if response.status_code == 503:
         return True
-    for name, value in response.headers.raw:  # one pass over raw bytes: every answer comes here
-        if name.lower() in _REMAINING and value.strip() in (b"0", b"0.0"):
+    for _, name, value in header_triples(response.headers):  # every answer comes here
+        if name in _REMAINING and value.strip() in (b"0", b"0.0"):
             return True
     return False
 

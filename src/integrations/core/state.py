@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from integrations.core.clock import Clock, SystemClock
+from integrations.core.memory_cache import DEFAULT_CACHE_MAX_BYTES, BoundedTTLMap
 
 __all__ = ["BreakerSnapshot", "MemoryStateStore", "StateStore", "Window"]
 
@@ -90,14 +91,17 @@ class MemoryStateStore:
 
     Args:
         clock: where time comes from (a virtual clock in tests).
+        cache_max_bytes: the bound on the response cache (oldest writes go first past it).
     """
 
-    def __init__(self, clock: Clock | None = None) -> None:
+    def __init__(
+        self, clock: Clock | None = None, cache_max_bytes: int = DEFAULT_CACHE_MAX_BYTES
+    ) -> None:
         self.clock = clock or SystemClock()
         self._windows: dict[str, deque[float]] = {}
         self._blocked: dict[str, float] = {}
         self._breakers: dict[str, BreakerSnapshot] = {}
-        self._cache: dict[str, tuple[bytes, float]] = {}
+        self._cache = BoundedTTLMap(cache_max_bytes)
 
     async def acquire_windows(self, windows: list[Window], cost: int, block_key: str) -> float:
         now = self.clock.now()
@@ -152,25 +156,20 @@ class MemoryStateStore:
         return before, after
 
     async def cache_get(self, key: str) -> bytes | None:
-        entry = self._cache.get(key)
-        if entry is None:
-            return None
-        if entry[1] <= self.clock.now():
-            del self._cache[key]
-            return None
-        return entry[0]
+        return self._cache.get(key, self.clock.now())
 
     async def cache_set(self, key: str, value: bytes, ttl: float) -> None:
         if ttl > 0 and math.isfinite(ttl):
-            self._cache[key] = (value, self.clock.now() + ttl)
+            now = self.clock.now()
+            self._cache.set(key, value, now + ttl, now)
 
     async def cache_delete(self, key: str) -> bool:
-        return self._cache.pop(key, None) is not None
+        return self._cache.pop(key)
 
     async def cache_delete_pattern(self, pattern: str) -> int:
         doomed = [k for k in self._cache if fnmatch.fnmatchcase(k, pattern)]
         for k in doomed:
-            del self._cache[k]
+            self._cache.pop(k)
         return len(doomed)
 
     async def close(self) -> None:

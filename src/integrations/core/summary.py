@@ -31,7 +31,7 @@ def _details(
     url: httpx.URL,
     request_headers: httpx.Headers,
     request_body: tuple[bytes, int],
-    response: tuple[int, str | None, bytes, int] | None,
+    response: tuple[int, httpx.Headers, bytes, int] | None,
     error: IntegrationError | None,
 ) -> RedactedDetails:
     headers = {k: v for k, v in request_headers.items() if k.lower() in _HEADERS_SHOWN}
@@ -43,10 +43,10 @@ def _details(
     }
     response_summary: dict[str, Any] | None = None
     if response is not None:
-        status, content_type, body, body_bytes = response
+        status, response_headers, body, body_bytes = response
         response_summary = {
             "status": status,
-            "content_type": content_type,
+            "content_type": response_headers.get("content-type"),
             "body_bytes": body_bytes,
             "body": _preview(body),
         }
@@ -71,12 +71,7 @@ def record_for(
     answer = None
     if response is not None:
         body = response.content
-        answer = (
-            response.status_code,
-            response.headers.get("content-type"),
-            body[:_BODY_PREVIEW],
-            len(body),
-        )
+        answer = (response.status_code, response.headers, body[:_BODY_PREVIEW], len(body))
     source = functools.partial(
         _details,
         request.url,

@@ -49,7 +49,11 @@ class BaseURL:
             return httpx.URL(text, params=params) if params else httpx.URL(text)
         query = str(httpx.QueryParams(params)) if params else None
         joined = httpx.URL.__new__(httpx.URL)
-        joined._uri_reference = self._parsed._replace(path=full, query=query)
+        # Positional, not `_replace`: a namedtuple's `_replace` costs four times as much.
+        base = self._parsed
+        joined._uri_reference = type(base)(
+            base.scheme, base.userinfo, base.host, base.port, full, query, base.fragment
+        )
         return joined
 
 

@@ -17,9 +17,12 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from integrations.core.client import BaseIntegration, HealthResult
 from integrations.core.engines import EngineName, create_transport
+from integrations.core.engines_common import raw_headers
 from integrations.core.spec import ProviderSpec, RetrySpec
 from integrations.errors import ConnectError, RequestTimeoutError
 
@@ -222,3 +225,18 @@ async def test_pipeline_maps_engine_failures(
             await client.request("GET", f"{refused_url}/json", operation="refused")
     finally:
         await client.aclose()
+
+
+HEADER_BYTES = st.binary(min_size=1, max_size=12).filter(lambda b: not {13, 10} & set(b))
+
+
+@given(pairs=st.lists(st.tuples(HEADER_BYTES, HEADER_BYTES), max_size=6))
+def test_raw_headers_equal_httpx_headers(pairs: list[tuple[bytes, bytes]]) -> None:
+    """The one-pass header list is the one httpx builds: same raw pairs, lookups, encoding."""
+    fast, slow = raw_headers(pairs), httpx.Headers(pairs)
+    assert fast.raw == slow.raw
+    assert fast.multi_items() == slow.multi_items()
+    assert fast.encoding == slow.encoding
+    for name, _ in pairs:
+        assert fast.get_list(name.decode("latin-1")) == slow.get_list(name.decode("latin-1"))
+    assert raw_headers([("Str", "pairs")]) == httpx.Headers([("Str", "pairs")])

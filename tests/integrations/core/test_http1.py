@@ -345,3 +345,48 @@ async def test_request_bytes_on_the_wire(transport: NativeTransport) -> None:
         assert post_head.startswith(b"POST /p HTTP/1.1\r\n")
         assert b"content-length: 3" in post_head.lower().split(b"\r\n")
         assert post_body == b"abc"
+
+
+async def test_shorter_read_timeout_on_a_reused_connection_fires_on_time(
+    transport: NativeTransport,
+) -> None:
+    """The inactivity timer outlives requests: a later request with a shorter read timeout on
+    the same connection still times out after its own limit, not the earlier one's."""
+
+    async def respond(n: int, raw: bytes) -> bytes | None:
+        if b"/slow" in raw:
+            await asyncio.sleep(5)
+        return ok(b"fast")
+
+    async with serving(respond) as server:
+        long = httpx.Request(
+            "GET", server.url + "/fast", extensions={"timeout": {"read": 30, "pool": 2}}
+        )
+        assert (await send(transport, long)).content == b"fast"
+        short = httpx.Request(
+            "GET", server.url + "/slow", extensions={"timeout": {"read": 0.3, "pool": 2}}
+        )
+        started = asyncio.get_running_loop().time()
+        with pytest.raises(httpx.ReadTimeout):
+            await send(transport, short)
+        assert asyncio.get_running_loop().time() - started < 1.5
+        assert server.connections == 1  # the slow request really went on the reused connection
+
+
+async def test_timer_that_lapsed_while_idle_is_armed_again(transport: NativeTransport) -> None:
+    """A connection idle past its read timeout still times out its next request."""
+
+    async def respond(n: int, raw: bytes) -> bytes | None:
+        if b"/slow" in raw:
+            await asyncio.sleep(5)
+        return ok(b"fast")
+
+    async with serving(respond) as server:
+        timeout = {"read": 0.2, "pool": 2}
+        fast = httpx.Request("GET", server.url + "/fast", extensions={"timeout": timeout})
+        assert (await send(transport, fast)).content == b"fast"
+        await asyncio.sleep(0.4)  # the timer fires on the idle connection and lapses
+        slow = httpx.Request("GET", server.url + "/slow", extensions={"timeout": timeout})
+        with pytest.raises(httpx.ReadTimeout):
+            await send(transport, slow)
+        assert server.connections == 1

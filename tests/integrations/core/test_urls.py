@@ -93,3 +93,6 @@ def test_body_less_requests_equal_httpx(
     assert got.method == expected.method and got.url == expected.url
     assert got.headers.raw == expected.headers.raw
     assert got.content == expected.content == b""
+    assert got.extensions == expected.extensions == {}
+    assert list(got.stream) == list(expected.stream)
+    assert got.read() == b"" and vars(got).keys() == vars(expected).keys()
