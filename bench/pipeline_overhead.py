@@ -1,27 +1,30 @@
 """Pipeline overhead: the full call pipeline against each engine's raw client, in one run.
 
 One local HTTP server (aiohttp.web, in its own process so it does not share the client's
-event loop or CPU thread) answers `GET /items/{id}` with a small JSON body. For every engine
-the same driver keeps `--concurrency` requests in flight and measures, after a warm-up:
+event loop or CPU thread) answers `GET /items/{id}` with a small JSON body. Every measurement
+keeps `--concurrency` requests in flight and, after a warm-up, compares:
 
-- raw: the library used directly (httpx.AsyncClient, aiohttp.ClientSession, httpx2.AsyncClient);
+- raw: a client library used directly (httpx.AsyncClient, aiohttp.ClientSession,
+  httpx2.AsyncClient, or our native engine's transport with a plain httpx.Request);
 - pipeline: `BaseIntegration.request()` (record → cache → retry → breaker → limiter) over
   `create_transport(engine)`, every request a cache miss and the limiter never limiting.
 
-Every ratio is against the raw baseline measured in the same run, on the same server. Each
-measurement's requests are split into rounds that alternate (raw, pipeline, pipeline, raw, ...)
-so drift and other load on the machine hit both alike. Besides wall-clock throughput and
+The first row is the target: the default engine's full pipeline against the fastest raw
+client library, aiohttp, used directly (what a team would otherwise write), in 10 or more
+alternating rounds. The rows below show what the pipeline costs over each engine's own raw
+client. Every ratio is against a baseline measured in the same run, on the same server. The
+requests of a measurement are split into rounds that alternate (raw, pipeline, pipeline, raw,
+...) so drift and other load on the machine hit both alike. Besides wall-clock throughput and
 latency it reports the client's CPU time per request (`time.process_time()`), which shows the
 pipeline's own cost even where the server, not the client, limits throughput.
 
-Logging is configured at WARNING, so the pipeline's `call.completed` (INFO) and
-`call.attempt_finished` (DEBUG) lines are dropped. They are not free: the level filter is a
-processor (`IntegrationLevelFilter`, per-integration levels), so each dropped line still
-assembles a logger and runs the chain up to the filter, a few µs per line.
+Logging is configured at WARNING, as a busy production process would run: the pipeline's
+`call.completed` (INFO) and `call.attempt_finished` (DEBUG) lines are then skipped before they
+are built (`log_enabled`), and call records go to the in-memory recorder.
 
     .venv/bin/python bench/pipeline_overhead.py [--requests N] [--concurrency 50]
-        [--engine all|httpx|aiohttp|httpx2] [--rounds 2] [--warmup 1000] [--budget 25]
-        [--profile cprofile|pyinstrument]
+        [--engine all|httpx|aiohttp|httpx2|native] [--rounds 2] [--warmup 1000]
+        [--budget 25] [--loop uvloop|asyncio] [--profile cprofile|pyinstrument]
 """
 
 from __future__ import annotations

@@ -61,6 +61,8 @@ def build_response(
         request=request,
         extensions={"http_version": http_version, "reason_phrase": reason},
     )
-    if all(lowered != b"content-encoding" for _, lowered, _ in header_triples(parsed)):
-        response._content = content
+    for _, lowered, _ in header_triples(parsed):
+        if lowered == b"content-encoding":
+            return response  # decoded by `aread()`
+    response._content = content
     return response

@@ -20,12 +20,12 @@ from collections import deque
 
 import httpx
 
-from integrations.core.engines_common import build_response, timeouts
+from integrations.core.engines_common import build_response, header_triples, timeouts
 from integrations.core.http1_connection import NO_ANSWER, H1Connection
 
 __all__ = ["NativeTransport"]
 
-Origin = tuple[str, str, int]
+Origin = tuple[bytes, bytes, int]  # raw scheme, raw (IDNA-encoded) host, port
 _IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})
 
 
@@ -55,11 +55,17 @@ class NativeTransport(httpx.AsyncBaseTransport):
         self._open = 0
         self._waiters: deque[asyncio.Future[None]] = deque()
         self._closed = False
+        self._last_timeout: tuple[object, tuple[float, float, float, float]] = (
+            object(),
+            (0.0, 0.0, 0.0, 0.0),
+        )
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        connect, read, write, pool = timeouts(request, self._timeout)
+        connect, read, write, pool = self._timeouts_of(request)
         url = request.url
-        origin = (url.scheme, url.host, url.port or (443 if url.scheme == "https" else 80))
+        # Raw bytes: `url.host` would decode (and IDNA-check) the host on every request.
+        scheme = url.raw_scheme
+        origin = (scheme, url.raw_host, url.port or (443 if scheme == b"https" else 80))
         wire = _wire(request, await request.aread())
         conn, reused = await self._acquire(origin, connect, pool)
         try:
@@ -83,6 +89,14 @@ class NativeTransport(httpx.AsyncBaseTransport):
         return build_response(
             request, answer.status, answer.headers, answer.body, answer.http_version, answer.reason
         )
+
+    def _timeouts_of(self, request: httpx.Request) -> tuple[float, float, float, float]:
+        """`timeouts()`, remembered for the last timeout dict seen: a client passes the same
+        dict with every request and never changes it (BaseIntegration builds it once)."""
+        given = request.extensions.get("timeout")
+        if given is None or given is not self._last_timeout[0]:
+            self._last_timeout = (given, timeouts(request, self._timeout))
+        return self._last_timeout[1]
 
     async def _acquire(
         self, origin: Origin, connect: float, pool: float, *, fresh: bool = False
@@ -122,9 +136,10 @@ class NativeTransport(httpx.AsyncBaseTransport):
                 raise
 
     async def _connect(self, origin: Origin, connect_timeout: float) -> H1Connection:
-        scheme, host, port = origin
+        raw_scheme, raw_host, port = origin
+        host = raw_host.decode("ascii")
         loop = asyncio.get_running_loop()
-        tls = scheme == "https"
+        tls = raw_scheme == b"https"
         if tls and self._ssl is None:
             self._ssl = ssl.create_default_context()
         try:
@@ -146,7 +161,7 @@ class NativeTransport(httpx.AsyncBaseTransport):
 
     def _release(self, conn: H1Connection, *, reusable: bool) -> None:
         if reusable and not conn.closed and not self._closed:
-            conn.idle_since = asyncio.get_running_loop().time()
+            conn.idle_since = conn.loop.time()
             origin = conn.origin
             self._idle.setdefault(origin, []).append(conn)
         else:
@@ -190,9 +205,9 @@ def _wire(request: httpx.Request, body: bytes) -> bytes:
     """The request's bytes as they go on the wire: request line, headers, body."""
     head = [request.method.encode(), b" ", request.url.raw_path, b" HTTP/1.1\r\n"]
     chunked = False
-    for name, value in request.headers.raw:
+    for name, lowered, value in header_triples(request.headers):
         head += (name, b": ", value, b"\r\n")
-        if name.lower() == b"transfer-encoding" and value.lower() == b"chunked":
+        if lowered == b"transfer-encoding" and value.lower() == b"chunked":
             chunked = True
     head.append(b"\r\n")
     if chunked:  # httpx asked for chunked framing (a stream of unknown length): one chunk

@@ -35,7 +35,7 @@ class H1Connection(asyncio.Protocol):
     """A keep-alive connection to one origin; `send()` one request at a time."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self._loop = loop
+        self.loop = loop
         self._transport: asyncio.Transport | None = None
         self._parser: httptools.HttpResponseParser | None = None
         self._spare_parser: httptools.HttpResponseParser | None = None
@@ -59,7 +59,7 @@ class H1Connection(asyncio.Protocol):
         self._write_timeout = 0.0
         self.closed = False
         self.idle_since = 0.0
-        self.origin: tuple[str, str, int] = ("", "", 0)
+        self.origin: tuple[bytes, bytes, int] = (b"", b"", 0)
         self.counted = False  # holds one of the pool's `max_connections` slots
 
     # -- asyncio.Protocol --------------------------------------------------------------------
@@ -79,7 +79,7 @@ class H1Connection(asyncio.Protocol):
             self.close()
             return
         self._received = True
-        self._last_activity = self._loop.time()
+        self._last_activity = self.loop.time()
         try:
             self._parser.feed_data(data)
         except httptools.HttpParserError as exc:
@@ -157,10 +157,10 @@ class H1Connection(asyncio.Protocol):
             self._spare_parser = None
         self._headers, self._body, self._reason = [], [], b""
         self._headers_done = self._received = False
-        future: asyncio.Future[Answer] = self._loop.create_future()
+        future: asyncio.Future[Answer] = self.loop.create_future()
         self._future = future
         self._read_timeout, self._write_timeout = read_timeout, write_timeout
-        self._last_activity = self._loop.time()
+        self._last_activity = self.loop.time()
         self._buffered = 0
         deadline = self._last_activity + read_timeout
         if self._timer is None or self._timer_at > deadline:  # the armed one fires too late
@@ -170,14 +170,14 @@ class H1Connection(asyncio.Protocol):
 
     def _arm_timer(self, when: float) -> None:
         self._stop_timer()
-        self._timer, self._timer_at = self._loop.call_at(when, self._check_timeout), when
+        self._timer, self._timer_at = self.loop.call_at(when, self._check_timeout), when
 
     def _check_timeout(self) -> None:
         self._timer = None
         transport = self._transport
         if self._future is None or self._future.done() or transport is None:
             return
-        now = self._loop.time()
+        now = self.loop.time()
         buffered = transport.get_write_buffer_size()
         if buffered and buffered != self._buffered:  # the body is still leaving: progress
             self._buffered, self._last_activity = buffered, now
