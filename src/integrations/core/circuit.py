@@ -9,6 +9,7 @@ breaker whose single trial holds across processes sharing Redis.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -88,6 +89,14 @@ class CircuitBreaker:
 
     async def attempt_reset(self) -> bool:
         """Let one call through if the breaker may be probed; True for that call (the trial)."""
+        return await self.enter() is not None
+
+    async def enter(self) -> float | None:
+        """Admit a call: None for an ordinary one, the end of its lease for the trial.
+
+        Raises:
+            CircuitOpenError: the breaker is open, or another call holds the trial.
+        """
         allowed, trial, snap = await self._store.breaker_enter(
             self._key, self.spec.reset_timeout_seconds, self.spec.trial_timeout_seconds
         )
@@ -99,7 +108,13 @@ class CircuitBreaker:
                 integration=self.integration,
                 next_attempt_at=self.next_attempt_at(snap),
             )
-        return trial
+        return snap.trial_until if trial else None
+
+    async def release_trial(self, trial_until: float) -> None:
+        """The trial ended without asking the vendor (refused by our own rate limiter,
+        cancelled): let the next call probe at once instead of after the lease."""
+        if await self._store.breaker_release(self._key, trial_until):
+            _log.info("circuit.trial_released", integration=self.integration)
 
     async def record_success(self) -> None:
         """A call succeeded (or failed in a way that does not count)."""
@@ -143,11 +158,15 @@ class CircuitLayer(httpx.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         call_context(request)
-        await self.breaker.attempt_reset()
+        trial_until = await self.breaker.enter()
         try:
             response = await self._inner.handle_async_request(request)
         except httpx.TransportError:
             await self.breaker.record_failure()
+            raise
+        except BaseException:
+            if trial_until is not None:  # the vendor never answered: the probe did not happen
+                await asyncio.shield(self.breaker.release_trial(trial_until))
             raise
         if response.status_code >= 500:
             await self.breaker.record_failure()

@@ -88,6 +88,18 @@ return {0, 0, state, tostring(failures), tostring(opened), tostring(trial)}
 """
 )
 
+_RELEASE = (
+    _NOW
+    + _READ
+    + """
+if state == 'half_open' and trial == tonumber(ARGV[1]) then
+  out(1, 0, state, failures, opened, now)
+  return 1
+end
+return 0
+"""
+)
+
 # Mirrors integrations.core.state.next_breaker_state.
 _RECORD = (
     _NOW
@@ -129,6 +141,7 @@ class RedisStateStore:
         self._block = client.register_script(_BLOCK)
         self._enter = client.register_script(_ENTER)
         self._record = client.register_script(_RECORD)
+        self._release = client.register_script(_RELEASE)
 
     @classmethod
     def from_url(cls, url: str, *, prefix: str = "integrations:") -> RedisStateStore:
@@ -173,6 +186,9 @@ class RedisStateStore:
     ) -> tuple[BreakerSnapshot, BreakerSnapshot]:
         result = await self._record(keys=[self._k(key)], args=["1" if success else "0", threshold])
         return _snapshot(result[0:4]), _snapshot(result[4:8])
+
+    async def breaker_release(self, key: str, trial_until: float) -> bool:
+        return bool(await self._release(keys=[self._k(key)], args=[repr(float(trial_until))]))
 
     async def cache_get(self, key: str) -> bytes | None:
         value = await self._redis.get(self._k(key))

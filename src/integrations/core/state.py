@@ -65,6 +65,11 @@ class StateStore(Protocol):
         """Record a call's outcome; returns (before, after)."""
         ...
 
+    async def breaker_release(self, key: str, trial_until: float) -> bool:
+        """Give back the trial lease ending at `trial_until` (a trial that never reached the
+        vendor), so the next call may probe at once; False when that lease is gone."""
+        ...
+
     async def cache_get(self, key: str) -> bytes | None:
         """A cached value, or None when absent or expired."""
         ...
@@ -154,6 +159,14 @@ class MemoryStateStore:
         after = next_breaker_state(before, success, threshold, self.clock.now())
         self._breakers[key] = after
         return before, after
+
+    async def breaker_release(self, key: str, trial_until: float) -> bool:
+        snap = self._breakers.get(key, _CLOSED)
+        if snap.state != "half_open" or snap.trial_until != trial_until:
+            return False
+        now = self.clock.now()
+        self._breakers[key] = BreakerSnapshot("half_open", snap.failures, snap.opened_at, now)
+        return True
 
     async def cache_get(self, key: str) -> bytes | None:
         return self._cache.get(key, self.clock.now())

@@ -87,6 +87,9 @@ class FallbackStateStore:
     ) -> tuple[BreakerSnapshot, BreakerSnapshot]:
         return await self._run(lambda s: s.breaker_record(key, success, threshold))
 
+    async def breaker_release(self, key: str, trial_until: float) -> bool:
+        return await self._run(lambda s: s.breaker_release(key, trial_until))
+
     async def cache_get(self, key: str) -> bytes | None:
         return await self._run(lambda s: s.cache_get(key))
 

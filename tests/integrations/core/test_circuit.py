@@ -172,3 +172,27 @@ async def test_listener_failure_does_not_break_calls() -> None:
     breaker.listeners.append(broken)
     await breaker.record_failure()
     assert await breaker.is_open()
+
+
+async def test_trial_refused_by_our_own_limiter_is_given_back() -> None:
+    """A half-open trial that our rate limiter refuses never reached the vendor: the next
+    call may probe at once instead of failing fast for the trial's whole lease."""
+    from integrations.core.spec import RateLimitRule
+    from integrations.errors import RateLimitedError
+
+    clock = VirtualClock()
+    vendor = ScriptedVendor(script=[500], default=200)
+    client = make_client(
+        vendor, clock=clock, max_attempts=1, threshold=1, limits=[RateLimitRule(1, 3600.0)]
+    )
+    with pytest.raises(ProviderServerError):
+        await client.request("GET", "/a", operation="a")  # opens; spends the hour's budget
+    clock.advance(61)
+    for _ in range(2):  # each is the trial, refused before the vendor: not CircuitOpenError
+        with pytest.raises(RateLimitedError):
+            await client.request("GET", "/a", operation="a")
+        assert await client.breaker.is_half_open()
+    clock.advance(3600)
+    assert (await client.request("GET", "/a", operation="a")).status_code == 200
+    assert not await client.breaker.is_open() and not await client.breaker.is_half_open()
+    assert len(vendor.seen) == 2

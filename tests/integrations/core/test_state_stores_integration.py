@@ -127,3 +127,20 @@ async def test_cache_set_get_expire_and_delete(store: StateStore) -> None:
     assert await store.cache_delete_pattern("cache:a:*") == 2
     assert await store.cache_get("cache:a:1") is None
     assert await store.cache_get("cache:b:1") == b"other"
+
+
+async def test_released_trial_lets_the_next_call_probe_at_once(store: StateStore) -> None:
+    """A trial given back frees the probe now; only the current lease's holder can give it."""
+    for _ in range(2):
+        await store.breaker_record(BREAKER, False, 2)
+    await asyncio.sleep(0.15)
+    allowed, trial, snap = await store.breaker_enter(BREAKER, 0.1, 30.0)
+    assert (allowed, trial) == (True, True)
+    assert (await store.breaker_enter(BREAKER, 0.1, 30.0))[:2] == (False, False)
+    assert not await store.breaker_release(BREAKER, snap.trial_until + 1)  # not that lease
+    assert await store.breaker_release(BREAKER, snap.trial_until)
+    again = await store.breaker_enter(BREAKER, 0.1, 30.0)
+    assert again[:2] == (True, True)
+    assert not await store.breaker_release(BREAKER, snap.trial_until)  # already given back
+    await store.breaker_record(BREAKER, True, 2)
+    assert not await store.breaker_release(BREAKER, again[2].trial_until)  # closed now
