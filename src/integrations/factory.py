@@ -9,16 +9,20 @@ bottom transport is the vendor's simulator in this process; the whole pipeline s
 from __future__ import annotations
 
 import importlib
+import inspect
 from dataclasses import dataclass, field
 from typing import Any
+
+from pydantic import SecretStr
 
 from integrations.core.circuit import CircuitListener
 from integrations.core.client import BaseIntegration
 from integrations.core.clock import Clock
 from integrations.core.state import MemoryStateStore, StateStore
 from integrations.errors import ConfigError, IntegrationDisabledError
-from integrations.logging import get_logger
+from integrations.logging import get_logger, set_integration_level
 from integrations.registry import ConnectorInfo, get_connector
+from integrations.runtime_config import IntegrationSettingsUpdate
 from integrations.services import Services
 from integrations.simulators import Simulator, create
 from integrations.simulators.transport import SimulatorTransport
@@ -107,11 +111,39 @@ class IntegrationFactory:
         built = self._built.get(name)
         if built is not None and built.version == config.version:
             return built.client
+        set_integration_level(name, config.settings.log_level)
         client = self._build(info, config.settings.mode, config.credentials, config)
         if built is not None:
             await built.client.aclose()
         self._built[name] = _Built(config.version, client)
         return client
+
+    def _token_saver(self, name: str) -> Any:
+        """A `token_listener` that stores refreshed OAuth tokens in the runtime configuration
+        (encrypted), so a restart does not fall back to a rotated, now invalid refresh token."""
+
+        async def save(tokens: Any) -> None:
+            built = self._built.get(name)
+            if built is None:
+                return
+            try:
+                config = await self.services.get_config(name)
+                merged = config.credentials | built.client.credentials  # refreshed keys win
+                update = IntegrationSettingsUpdate(
+                    credentials={k: SecretStr(str(v)) for k, v in merged.items()}
+                )
+                saved = await self.services.update_config(name, update, changed_by="oauth-refresh")
+            except Exception:  # the call itself succeeded: never fail it over bookkeeping
+                _log.exception("integration.token_save_failed", integration=name)
+                return
+            # The client already holds these credentials: the new version needs no rebuild
+            # (which would close the client under the call that is retrying with the token).
+            current = self._built.get(name) is built and built.version == config.version
+            if current and saved.version == config.version + 1:  # nobody else changed it
+                built.version = saved.version
+            _log.info("integration.token_saved", integration=name, version=saved.version)
+
+        return save
 
     def simulator(self, name: str) -> Simulator:
         """The in-process simulator of `name` (made on first use, kept across rebuilds)."""
@@ -138,6 +170,8 @@ class IntegrationFactory:
             "metrics": self.metrics,
             "clock": self.clock,
         }
+        if mode != "mock" and "token_listener" in inspect.signature(cls).parameters:
+            options["token_listener"] = self._token_saver(info.name)
         if mode == "mock":
             options["transport"] = SimulatorTransport(self.simulator(info.name))
             options["is_mock"] = True

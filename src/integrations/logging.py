@@ -32,6 +32,7 @@ __all__ = [
     "redact",
     "redact_text",
     "register_secret",
+    "set_integration_level",
 ]
 
 MASK = "***"
@@ -150,11 +151,21 @@ class RedactSecrets:
 class IntegrationLevelFilter:
     """Drops events below the level set for their `integration` (or the global level)."""
 
-    __slots__ = ("_default", "_levels")
+    __slots__ = ("_configured", "_default", "_levels")
 
     def __init__(self, default: str, levels: Mapping[str, str]) -> None:
         self._default = _LEVELS[default.lower()]
-        self._levels = {k: _LEVELS[v.lower()] for k, v in levels.items()}
+        self._configured = {k: _LEVELS[v.lower()] for k, v in levels.items()}
+        self._levels = dict(self._configured)
+
+    def set_level(self, integration: str, level: str | None) -> None:
+        """Override `integration`'s level at run time; None restores the configured one."""
+        if level is not None:
+            self._levels[integration] = _LEVELS[level.lower()]
+        elif integration in self._configured:
+            self._levels[integration] = self._configured[integration]
+        else:
+            self._levels.pop(integration, None)
 
     def enabled(self, level: int, integration: str) -> bool:
         """Whether an event of `level` about `integration` would pass this filter."""
@@ -175,6 +186,11 @@ _active_filter = IntegrationLevelFilter("info", {})
 def log_enabled(level: int, integration: str) -> bool:
     """Whether a line of `level` (logging.INFO, ...) about `integration` would be written."""
     return _active_filter.enabled(level, integration)
+
+
+def set_integration_level(integration: str, level: str | None) -> None:
+    """Apply an integration's runtime `log_level` (None: back to the process settings)."""
+    _active_filter.set_level(integration, level)
 
 
 def current_trace_id() -> str:

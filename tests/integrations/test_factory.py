@@ -75,3 +75,58 @@ async def test_breaker_survives_rebuild_and_writes_health(services: Services) ->
     async with services.db.sessions() as session:
         rows = list(await session.scalars(select(HealthRow)))
     assert [(r.integration, r.status, r.circuit_state) for r in rows] == [("mock", "down", "open")]
+
+
+async def test_refreshed_oauth_tokens_are_stored_without_rebuilding(services: Services) -> None:
+    """A PandaDoc OAuth refresh writes the new (rotated) tokens into the encrypted runtime
+    configuration, keeps what only the configuration held, and the factory keeps the client."""
+    from integrations.pandadoc.auth import OAuthTokens
+
+    given = {
+        "access_token": "old-access",
+        "refresh_token": "old-refresh",
+        "client_id": "cid",
+        "client_secret": "csecret",
+    }
+    update = IntegrationSettingsUpdate.model_validate(
+        {"enabled": True, "credentials": given | {"sandbox": "true"}}
+    )
+    await services.update_config("pandadoc", update, changed_by="t")
+    factory = IntegrationFactory(services)
+    client = await factory.get("pandadoc")
+    listener = client.tokens.listener  # type: ignore[attr-defined]
+    assert listener is not None
+    client.credentials.update(access_token="new-access", refresh_token="new-refresh")
+    await listener(OAuthTokens("new-access", "new-refresh", 3600, None))
+    stored = await services.get_config("pandadoc")
+    assert stored.credentials == given | {
+        "access_token": "new-access",
+        "refresh_token": "new-refresh",
+        "sandbox": "true",
+    }
+    assert await factory.get("pandadoc") is client  # the new version needs no rebuild
+    await factory.close()
+
+
+async def test_runtime_log_level_applies_to_the_integration(services: Services) -> None:
+    """An integration's runtime `log_level` decides which of its lines are written."""
+    import logging
+
+    from integrations.logging import configure_logging, log_enabled
+
+    configure_logging(level="INFO")
+    factory = IntegrationFactory(services)
+    update = IntegrationSettingsUpdate.model_validate({"enabled": True, "log_level": "ERROR"})
+    await services.update_config("mock", update, changed_by="t")
+    await factory.get("mock")
+    assert not log_enabled(logging.WARNING, "mock")
+    assert log_enabled(logging.INFO, "pandadoc")  # others keep the process level
+    update = IntegrationSettingsUpdate.model_validate({"log_level": "DEBUG"})
+    await services.update_config("mock", update, changed_by="t")
+    await factory.get("mock")
+    assert log_enabled(logging.DEBUG, "mock")
+    update = IntegrationSettingsUpdate.model_validate({"log_level": None})
+    await services.update_config("mock", update, changed_by="t")
+    await factory.get("mock")
+    assert not log_enabled(logging.DEBUG, "mock") and log_enabled(logging.INFO, "mock")
+    await factory.close()
