@@ -12,15 +12,14 @@ once for any number of concurrent 401s.
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
-from dotenv import dotenv_values
 
+from integrations.environment import load_prefixed
 from integrations.errors import ConfigError, ProviderError
 from integrations.logging import get_logger, register_secret
 from integrations.pandadoc.exceptions import TokenRefreshError
@@ -56,25 +55,11 @@ def is_truthy(value: object) -> bool:
     return value is True or str(value).strip().lower() in {"true", "1", "yes", "on"}
 
 
-def _dotenv(path: Path | None) -> dict[str, str]:
-    if path is None or not path.is_file():
-        return {}
-    return {k: v for k, v in dotenv_values(path).items() if v is not None}
-
-
 def load_environment(
     environ: Mapping[str, str] | None = None, dotenv: Path | None = Path(".env")
 ) -> dict[str, str]:
-    """The `PANDADOC_*` variables: the process environment over a `.env` file.
-
-    Args:
-        environ: the process environment (default `os.environ`).
-        dotenv: the `.env` file (None: none; a missing file is no error).
-    """
-    merged = {k: v for k, v in _dotenv(dotenv).items() if k.startswith("PANDADOC_")}
-    source = os.environ if environ is None else environ
-    merged.update({k: v for k, v in source.items() if k.startswith("PANDADOC_") and v})
-    return merged
+    """The `PANDADOC_*` variables: the process environment over a `.env` file."""
+    return load_prefixed("PANDADOC_", environ, dotenv)
 
 
 def resolve_credentials(given: Mapping[str, Any], environment: Mapping[str, str]) -> dict[str, str]:

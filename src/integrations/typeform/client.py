@@ -3,20 +3,27 @@
 Typeform allows 2 requests per second per account; the pipeline's limiter enforces that and
 `get_rate_limit_status()` reports how the last 100 requests actually spread out. Configuring
 a faster rate is allowed (accounts may have higher limits) but logged as a warning at start.
+
+The token comes from the runtime configuration (credential `token`), else `TYPEFORM_TOKEN`
+in the environment or `./.env`; `TYPEFORM_BASE_URL` there overrides the default host.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
 
 from integrations.core.client import BaseIntegration, HealthResult
 from integrations.core.spec import ProviderSpec
+from integrations.environment import load_prefixed
+from integrations.errors import ConfigError
 from integrations.logging import get_logger
 from integrations.typeform.exceptions import TypeformErrorMap
 from integrations.typeform.spec import TYPEFORM_SPEC, VENDOR_RATE_PER_SECOND
@@ -60,8 +67,32 @@ class TypeformIntegration(BaseIntegration):
 
     SPEC = TYPEFORM_SPEC
 
-    def __init__(self, spec: ProviderSpec | None = None, **kw: Any) -> None:
+    def __init__(
+        self,
+        spec: ProviderSpec | None = None,
+        *,
+        credentials: Mapping[str, Any] | None = None,
+        environ: Mapping[str, str] | None = None,
+        dotenv: Path | None = Path(".env"),
+        **kw: Any,
+    ) -> None:
+        environment = load_prefixed("TYPEFORM_", environ, dotenv)
         spec = spec or TYPEFORM_SPEC
+        if spec.base_url == TYPEFORM_SPEC.base_url and environment.get("TYPEFORM_BASE_URL"):
+            spec = dataclasses.replace(spec, base_url=environment["TYPEFORM_BASE_URL"].rstrip("/"))
+        creds = {k: str(v) for k, v in (credentials or {}).items() if v not in (None, "")}
+        if not creds.get("token"):
+            if environment.get("TYPEFORM_TOKEN"):
+                creds["token"] = environment["TYPEFORM_TOKEN"]
+            elif kw.get("is_mock"):
+                creds["token"] = "simulator"  # noqa: S105 (the simulator takes any token)
+            else:
+                raise ConfigError(
+                    "typeform has no credentials: set token (TYPEFORM_TOKEN) in the "
+                    "integration's runtime configuration, the environment or .env",
+                    integration="typeform",
+                )
+        kw["credentials"] = creds
         transport = kw.pop("transport", None)
         if transport is None:
             from integrations.core.engines import DEFAULT_ENGINE, create_transport

@@ -7,6 +7,7 @@ import dataclasses
 import datetime as dt
 from typing import Any
 
+import httpx
 import pytest
 from structlog.testing import capture_logs
 
@@ -15,6 +16,7 @@ from integrations.core.spec import RateLimitRule
 from integrations.errors import (
     AuthError,
     BadRequestError,
+    ConfigError,
     ForbiddenError,
     NotFoundError,
     ProviderError,
@@ -272,7 +274,9 @@ async def test_rate_above_the_vendor_limit_is_a_warning(
     """A client configured faster than Typeform's 2/s logs a warning when it is built."""
     spec = dataclasses.replace(TYPEFORM_SPEC, rate_limits=(RateLimitRule(per_second, 1.0),))
     with capture_logs() as logs:
-        client = TypeformIntegration(spec, transport=SimulatorTransport(sim))
+        client = TypeformIntegration(
+            spec, transport=SimulatorTransport(sim), credentials={"token": TOKEN}
+        )
     await client.aclose()
     found = [e for e in logs if e["event"] == "typeform.rate_limit_above_vendor"]
     assert bool(found) is warned
@@ -280,3 +284,46 @@ async def test_rate_above_the_vendor_limit_is_a_warning(
         assert found[0]["log_level"] == "warning"
         assert (found[0]["configured_per_second"], found[0]["vendor_per_second"]) == (5.0, 2)
     assert client.configured_per_second == float(per_second)
+
+
+_OFFLINE = httpx.MockTransport(lambda request: httpx.Response(200))
+
+
+@pytest.mark.parametrize(
+    ("given", "environ", "dotenv", "expected"),
+    [
+        pytest.param({"token": "cfg"}, {"TYPEFORM_TOKEN": "env"}, "dot", "cfg", id="config"),
+        pytest.param({}, {"TYPEFORM_TOKEN": "env"}, "dot", "env", id="environment"),
+        pytest.param({}, {}, "dot", "dot", id="dotenv"),
+        pytest.param({"token": ""}, {}, "dot", "dot", id="empty-config-value"),
+    ],
+)
+def test_token_comes_from_config_then_environment_then_dotenv(
+    tmp_path: Any, given: dict[str, str], environ: dict[str, str], dotenv: str, expected: str
+) -> None:
+    """The runtime configuration wins, then `TYPEFORM_TOKEN`, then `./.env`."""
+    env_file = tmp_path / "tf.env"
+    env_file.write_text(f"TYPEFORM_TOKEN={dotenv}\nOTHER=1\n")
+    client = TypeformIntegration(
+        credentials=given, environ=environ, dotenv=env_file, transport=_OFFLINE
+    )
+    assert client.build_request("GET", "/forms").headers["authorization"] == f"Bearer {expected}"
+
+
+def test_missing_token_fails_fast_except_in_mock_mode(tmp_path: Any) -> None:
+    """Without a token a live client is a ConfigError naming the variable; a mock client
+    gets a placeholder the simulator accepts."""
+    with pytest.raises(ConfigError, match="TYPEFORM_TOKEN"):
+        TypeformIntegration(environ={}, dotenv=tmp_path / "absent.env")
+    mock = TypeformIntegration(environ={}, dotenv=None, is_mock=True, transport=_OFFLINE)
+    assert mock.credentials == {"token": "simulator"}
+
+
+def test_base_url_override_from_environment_unless_configured() -> None:
+    """`TYPEFORM_BASE_URL` moves the default host; a configured base URL wins over it."""
+    env = {"TYPEFORM_BASE_URL": "http://127.0.0.1:9/", "TYPEFORM_TOKEN": "t"}
+    moved = TypeformIntegration(environ=env, dotenv=None, transport=_OFFLINE)
+    assert str(moved.build_request("GET", "/forms").url) == "http://127.0.0.1:9/forms"
+    spec = dataclasses.replace(TYPEFORM_SPEC, base_url="https://eu.typeform.example")
+    kept = TypeformIntegration(spec, environ=env, dotenv=None, transport=_OFFLINE)
+    assert str(kept.build_request("GET", "/forms").url) == "https://eu.typeform.example/forms"
