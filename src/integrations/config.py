@@ -17,7 +17,15 @@ from pathlib import Path
 from typing import Any, Literal
 
 from cryptography.fernet import Fernet
-from pydantic import BaseModel, Field, SecretStr, ValidationError, ValidationInfo, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
 from integrations.errors import ConfigError
@@ -91,9 +99,15 @@ class ServerSettings(BaseModel):
 
 
 class HttpSettings(BaseModel):
-    """Defaults of the outbound HTTP client (seconds); connectors may override them."""
+    """The outbound HTTP client of every connector this process builds.
 
-    timeout: float = Field(default=30.0, gt=0, le=600)
+    A call's own timeout is the integration's runtime `timeout_seconds`; `connect_timeout`
+    caps the connect phase below it, `max_connections` sizes each client's pool.
+    """
+
+    # A misspelt or retired key (INTEGRATIONS_HTTP__TIMEOUT) is an error, not ignored.
+    model_config = ConfigDict(extra="forbid")
+
     connect_timeout: float = Field(default=10.0, gt=0, le=120)
     max_connections: int = Field(default=100, ge=1, le=10_000)
 

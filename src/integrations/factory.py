@@ -169,6 +169,8 @@ class IntegrationFactory:
             "recorder": self.recorder,
             "metrics": self.metrics,
             "clock": self.clock,
+            "connect_timeout": self.services.settings.http.connect_timeout,
+            "max_connections": self.services.settings.http.max_connections,
         }
         if mode != "mock" and "token_listener" in inspect.signature(cls).parameters:
             options["token_listener"] = self._token_saver(info.name)

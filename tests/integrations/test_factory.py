@@ -130,3 +130,23 @@ async def test_runtime_log_level_applies_to_the_integration(services: Services) 
     await factory.get("mock")
     assert not log_enabled(logging.DEBUG, "mock") and log_enabled(logging.INFO, "mock")
     await factory.close()
+
+
+async def test_http_settings_reach_every_live_client(settings: Settings, db: Database) -> None:
+    """INTEGRATIONS_HTTP__CONNECT_TIMEOUT caps each call's connect phase; MAX_CONNECTIONS
+    sizes each client's pool."""
+    from integrations.config import HttpSettings
+    from integrations.core.http1 import NativeTransport
+
+    http = HttpSettings(connect_timeout=2.5, max_connections=7)
+    services = Services(settings.model_copy(update={"http": http}), db)
+    update = {"enabled": True, "timeout_seconds": 20, "credentials": {"token": "t"}}
+    await services.update_config(
+        "typeform", IntegrationSettingsUpdate.model_validate(update), changed_by="t"
+    )
+    factory = IntegrationFactory(services)
+    client = await factory.get("typeform")
+    assert client._timeouts == {"connect": 2.5, "read": 20, "write": 20, "pool": 20}
+    bottom = client._sent._inner  # type: ignore[attr-defined]
+    assert isinstance(bottom, NativeTransport) and bottom._max == 7
+    await factory.close()

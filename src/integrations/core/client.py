@@ -79,6 +79,8 @@ class BaseIntegration(abc.ABC):
         transport: the bottom transport (an `ASGITransport` in mock mode); else `engine`.
         recorder: where call records go; metrics: the in-process metrics.
         is_mock: the transport is a simulator; records and logs say so.
+        connect_timeout: caps the connect phase below the spec's timeout (process setting
+            `INTEGRATIONS_HTTP__CONNECT_TIMEOUT`); max_connections: the engine's pool size.
     """
 
     def __init__(
@@ -95,6 +97,8 @@ class BaseIntegration(abc.ABC):
         circuit_listeners: list[CircuitListener] | None = None,
         rng: Callable[[], float] = random.random,
         is_mock: bool = False,
+        connect_timeout: float | None = None,
+        max_connections: int = 100,
     ) -> None:
         self.spec = spec
         self.credentials = dict(credentials or {})
@@ -108,8 +112,11 @@ class BaseIntegration(abc.ABC):
         self.errors = ErrorMap(spec)
         self._base_url = BaseURL(spec.base_url)
         seconds = spec.timeout_seconds
-        self._timeouts = {"connect": seconds, "read": seconds, "write": seconds, "pool": seconds}
-        bottom = transport or create_transport(engine, timeout=spec.timeout_seconds)
+        connect = min(connect_timeout, seconds) if connect_timeout else seconds
+        self._timeouts = {"connect": connect, "read": seconds, "write": seconds, "pool": seconds}
+        bottom = transport or create_transport(
+            engine, timeout=seconds, max_connections=max_connections
+        )
         self.limiter = RateLimiter(
             spec.name,
             spec.rate_limits,

@@ -97,7 +97,11 @@ class PandaDocIntegration(BaseIntegration):
         transport = kw.pop("transport", None)
         engine = kw.pop("engine", DEFAULT_ENGINE)
         if transport is None:
-            transport = create_transport(engine, timeout=resolved.timeout_seconds)
+            transport = create_transport(
+                engine,
+                timeout=resolved.timeout_seconds,
+                max_connections=kw.get("max_connections", 100),
+            )
         super().__init__(resolved, credentials=creds, transport=VendorHints(transport), **kw)
         self.spec: PandaDocSpec = resolved
         self.errors = PandaDocErrorMap(resolved)

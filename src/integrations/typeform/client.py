@@ -98,7 +98,9 @@ class TypeformIntegration(BaseIntegration):
             from integrations.core.engines import DEFAULT_ENGINE, create_transport
 
             engine = kw.pop("engine", DEFAULT_ENGINE)
-            transport = create_transport(engine, timeout=spec.timeout_seconds)
+            transport = create_transport(
+                engine, timeout=spec.timeout_seconds, max_connections=kw.get("max_connections", 100)
+            )
         # Reads self.clock when called: BaseIntegration sets it below.
         self._sent = _SendTimes(transport, lambda: self.clock.now())
         super().__init__(spec, transport=self._sent, **kw)
