@@ -126,39 +126,43 @@ class WebhookWorker:
                 await asyncio.wait_for(self._wake.wait(), self._poll)
 
     async def process(self, claim: Claim) -> None:
-        """One attempt at one claimed event."""
-        async with self._db.sessions() as session:
-            row = await session.get(WebhookEventRow, claim[0])
-            if row is None:
-                return
-            event = _to_event(row)
-        with bind_trace_id(row.trace_id):
-            try:
-                async with self._db.sessions.begin() as session:
+        """One attempt at one claimed event: read, handlers and completion in one transaction."""
+        event: InboxEvent | None = None
+        trace_id: str | None = None
+        failure: Exception | None = None
+        try:
+            async with self._db.sessions.begin() as session:
+                row = await self.queue.claimed_row(session, claim)
+                if row is None:
+                    raise _LostClaimError
+                event, trace_id = _to_event(row), row.trace_id
+                with bind_trace_id(trace_id):
                     for handler in self.handlers.for_event(event.integration, event.event_type):
                         await handler(event, session)
-                    note = {
-                        "attempt": event.attempt,
-                        "at": utcnow().isoformat(),
-                        "outcome": "processed",
-                    }
-                    if not await self.queue.finish(
-                        session, claim, status="processed", attempt=note
-                    ):
-                        raise _LostClaimError
-            except _LostClaimError:
-                _log.warning("webhook.claim_lost", event_id=event.event_id)
-                return
-            except Exception as exc:
-                await self._failed(claim, event, exc)
-                return
-        _log.info(
-            "webhook.processed",
-            integration=event.integration,
-            event_id=event.event_id,
-            event_type=event.event_type,
-            attempt=event.attempt,
-        )
+                at = utcnow().isoformat()
+                note = {"attempt": event.attempt, "at": at, "outcome": "processed"}
+                if not await self.queue.finish(
+                    session, claim, row, status="processed", attempt=note
+                ):
+                    raise _LostClaimError
+        except _LostClaimError:
+            _log.warning("webhook.claim_lost", event_row=claim[0])
+            return
+        except Exception as exc:  # rolled back; recorded below in a transaction of its own
+            failure = exc
+        with bind_trace_id(trace_id):
+            if event is None:  # the read itself failed: the lease lets it be claimed again
+                _log.error("webhook.read_failed", event_row=claim[0], error=repr(failure))
+            elif failure is not None:
+                await self._failed(claim, event, failure)
+            else:
+                _log.info(
+                    "webhook.processed",
+                    integration=event.integration,
+                    event_id=event.event_id,
+                    event_type=event.event_type,
+                    attempt=event.attempt,
+                )
 
     async def _failed(self, claim: Claim, event: InboxEvent, exc: Exception) -> None:
         error = redact_text(f"{type(exc).__name__}: {exc}")[:500]
@@ -174,9 +178,14 @@ class WebhookWorker:
             "next_attempt_at": next_at.isoformat() if next_at else None,
         }
         async with self._db.sessions.begin() as session:
+            row = await self.queue.claimed_row(session, claim)
+            if row is None:
+                _log.warning("webhook.claim_lost", event_row=claim[0])
+                return
             await self.queue.finish(
                 session,
                 claim,
+                row,
                 status="dead" if dead else "pending",
                 next_attempt_at=next_at,
                 error=error,

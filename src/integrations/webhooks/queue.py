@@ -62,31 +62,48 @@ class EventQueue:
             )
             return [(event_id, lease) for event_id in claimed]
 
+    @staticmethod
+    async def claimed_row(session: AsyncSession, claim: Claim) -> WebhookEventRow | None:
+        """The event of `claim` read in `session`, or None when the claim is no longer held."""
+        row = await session.get(W, claim[0])
+        if row is None or row.status != "processing" or row.locked_until != claim[1]:
+            return None
+        return row
+
+    @staticmethod
     async def finish(
-        self,
         session: AsyncSession,
         claim: Claim,
+        row: WebhookEventRow,
         *,
         status: str,
         next_attempt_at: dt.datetime | None = None,
         error: str | None = None,
         attempt: dict[str, Any] | None = None,
     ) -> bool:
-        """Close one attempt inside `session` (the handler's transaction); False when the
-        claim was lost, in which case the caller must roll back."""
+        """Close one attempt inside `session` (the handler's transaction), `row` being the
+        event as `claimed_row` read it there; False when the claim was lost meanwhile, in which
+        case the caller must roll back.
+
+        One conditional UPDATE (compare-and-set on the lease token): it changes nothing when
+        another worker re-claimed the event after this lease ran out.
+        """
         event_id, token = claim
-        row = await session.get(W, event_id, with_for_update=True)
-        if row is None or row.status != "processing" or row.locked_until != token:
-            return False
-        row.status = status
-        row.next_attempt_at = next_attempt_at
-        row.locked_until = None
-        row.last_error = error
-        if attempt is not None:
-            row.attempt_log = [*row.attempt_log, attempt]
-        if status == "processed":
-            row.processed_at = utcnow()
-        return True
+        log = [*row.attempt_log, attempt] if attempt is not None else row.attempt_log
+        result = await session.execute(
+            update(W)
+            .where(W.id == event_id, W.status == "processing", W.locked_until == token)
+            .values(
+                status=status,
+                next_attempt_at=next_attempt_at,
+                locked_until=None,
+                last_error=error,
+                attempt_log=log,
+                processed_at=utcnow() if status == "processed" else W.processed_at,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        return bool(getattr(result, "rowcount", 0))
 
     async def retry_now(self, event_ids: list[int]) -> int:
         """Make events due again (manual retry, replay); returns how many."""

@@ -301,3 +301,36 @@ async def _make_due(services: Services, event_id: str) -> None:
         )
         assert row is not None
         row.next_attempt_at = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
+
+
+async def test_claim_lost_mid_handler_rolls_the_attempt_back(services: Services) -> None:
+    """When the lease runs out during a handler and another worker re-claims the event, the
+    first attempt's completion changes nothing and its handler's writes roll back: the event
+    is processed once, by the worker that holds it."""
+    from integrations.storage.tables import AlertRow
+    from integrations.webhooks.queue import EventQueue
+
+    await enable(services)
+    runtime = WebhookRuntime.build(services)
+    quick = EventQueue(services.db, lease_seconds=0.05)
+    runtime.worker.queue = quick
+    seen: list[int] = []
+
+    async def slow(event: InboxEvent, session: AsyncSession) -> None:
+        seen.append(event.attempt)
+        session.add(AlertRow(integration="generic", kind="probe", message=f"a{event.attempt}"))
+        if event.attempt == 1:
+            await asyncio.sleep(0.1)  # the lease runs out; a second worker takes the event
+            await EventQueue(services.db, lease_seconds=60).claim(10)
+
+    runtime.handlers.register("generic", "*", slow)
+    await runtime.receiver.inbox.store(_incoming("lost-1"))
+    with capture_logs() as logs:
+        await runtime.worker.run_once()
+    assert "webhook.claim_lost" in {e["event"] for e in logs}
+    row = await _row(services, "lost-1")
+    assert (row.status, row.attempts, row.attempt_log) == ("processing", 2, [])
+    async with services.db.sessions() as session:
+        alerts = list(await session.scalars(select(AlertRow)))
+    assert alerts == []  # the first attempt's write rolled back with it
+    assert seen == [1]
