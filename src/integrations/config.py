@@ -102,7 +102,9 @@ class HttpSettings(BaseModel):
     """The outbound HTTP client of every connector this process builds.
 
     A call's own timeout is the integration's runtime `timeout_seconds`; `connect_timeout`
-    caps the connect phase below it, `max_connections` sizes each client's pool.
+    caps the connect phase below it, `max_connections` sizes each client's pool, `engine`
+    picks the HTTP client under the pipeline (`httpx` where the native engine's scope,
+    HTTP/1.1 without proxies, is not enough).
     """
 
     # A misspelt or retired key (INTEGRATIONS_HTTP__TIMEOUT) is an error, not ignored.
@@ -110,6 +112,7 @@ class HttpSettings(BaseModel):
 
     connect_timeout: float = Field(default=10.0, gt=0, le=120)
     max_connections: int = Field(default=100, ge=1, le=10_000)
+    engine: Literal["native", "aiohttp", "httpx", "httpx2"] = "native"
 
 
 class WebhookSettings(BaseModel):

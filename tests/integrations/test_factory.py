@@ -147,6 +147,35 @@ async def test_http_settings_reach_every_live_client(settings: Settings, db: Dat
     factory = IntegrationFactory(services)
     client = await factory.get("typeform")
     assert client._timeouts == {"connect": 2.5, "read": 20, "write": 20, "pool": 20}
-    bottom = client._sent._inner  # type: ignore[attr-defined]
+    bottom = _bottom(client._chain)
     assert isinstance(bottom, NativeTransport) and bottom._max == 7
     await factory.close()
+
+
+async def test_http_engine_setting_picks_the_engine(settings: Settings, db: Database) -> None:
+    """INTEGRATIONS_HTTP__ENGINE switches every client's engine; its choices are the engines'."""
+    import typing
+
+    import httpx
+
+    from integrations.config import HttpSettings
+    from integrations.core.engines import EngineName
+
+    choices = typing.get_args(HttpSettings.model_fields["engine"].annotation)
+    assert set(choices) == set(typing.get_args(EngineName))
+    services = Services(settings.model_copy(update={"http": HttpSettings(engine="httpx")}), db)
+    update = {"enabled": True, "credentials": {"api_key": "k"}}
+    await services.update_config(
+        "pandadoc", IntegrationSettingsUpdate.model_validate(update), changed_by="t"
+    )
+    factory = IntegrationFactory(services)
+    client = await factory.get("pandadoc")
+    assert isinstance(_bottom(client._chain), httpx.AsyncHTTPTransport)
+    await factory.close()
+
+
+def _bottom(transport: object) -> object:
+    """The engine under a client's layers and wrappers (each keeps its inner one as `_inner`)."""
+    while hasattr(transport, "_inner"):
+        transport = transport._inner
+    return transport
