@@ -103,8 +103,8 @@ class HttpSettings(BaseModel):
 
     A call's own timeout is the integration's runtime `timeout_seconds`; `connect_timeout`
     caps the connect phase below it, `max_connections` sizes each client's pool, `engine`
-    picks the HTTP client under the pipeline (`httpx` where the native engine's scope,
-    HTTP/1.1 without proxies, is not enough).
+    picks the HTTP client under the pipeline (`native` is the fastest; the others are there
+    to compare with when one host misbehaves).
     """
 
     # A misspelt or retired key (INTEGRATIONS_HTTP__TIMEOUT) is an error, not ignored.
