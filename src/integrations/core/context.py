@@ -38,6 +38,8 @@ class CallContext:
     cache_hit: bool = False
     limiter_wait_seconds: float = 0.0
     limiter_waits: int = 0
+    # Why each retry happened (and why the last attempt was not retried, when it failed):
+    # shown in the call record's request summary. Empty for a call answered at once.
     attempt_log: list[str] = field(default_factory=list)
 
     @property

@@ -33,6 +33,10 @@ from integrations.logging import get_logger
 
 __all__ = ["RateLimitLayer", "RateLimiter"]
 
+Lane = tuple[str, tuple[str, ...]]  # (priority, keys of the matched windows)
+_Plan = tuple[list[Window], int, Lane]  # windows to spend in, cost, lane
+_PRIORITIES: tuple[Priority, ...] = ("interactive", "background")
+
 _log = get_logger()
 DEFAULT_429_PAUSE_S = 1.0
 
@@ -68,12 +72,18 @@ class RateLimiter:
         self.background_share = background_share
         self.margin_seconds = margin_seconds
         self._block_key = f"rl:{integration}:blocked"
-        self._queues: dict[tuple[Priority, tuple[str, ...]], asyncio.Lock] = {}
+        self._queues: dict[Lane, asyncio.Lock] = {}
         # Calls inside `acquire`'s queue, per lane; a free lock alone does not mean nobody
         # waits (a released lock stays free until the woken waiter runs).
-        self._queued: Counter[tuple[Priority, tuple[str, ...]]] = Counter()
+        self._queued: dict[Lane, int] = {}
         self.violations: Counter[str] = Counter()
         self._rules_plan = self._plan()
+        # Rules without a method or path matcher match every request: their windows per
+        # priority are worked out once, not on every call.
+        self._unconditional: dict[Priority, _Plan] = {}
+        if all(rule.methods is None and rule.path is None for rule in rules):
+            for lane_priority in _PRIORITIES:
+                self._unconditional[lane_priority] = self._match(None, lane_priority)
 
     def _plan(self) -> list[tuple[RateLimitRule, Window, Window]]:
         """Per rule, its window for interactive and for background calls (built once)."""
@@ -85,22 +95,30 @@ class RateLimiter:
             plan.append((rule, Window(key, rule.limit, period), Window(key, background, period)))
         return plan
 
-    def _windows(self, request: httpx.Request, priority: Priority) -> tuple[list[Window], int]:
+    def _windows(self, request: httpx.Request, priority: Priority) -> _Plan:
+        """The windows `request` spends in, its cost, and its FIFO lane."""
+        known = self._unconditional.get(priority)
+        return known if known is not None else self._match(request, priority)
+
+    def _match(self, request: httpx.Request | None, priority: Priority) -> _Plan:
         windows: list[Window] = []
         cost = 1
         background = priority == "background"
         for rule, interactive_window, background_window in self._rules_plan:
-            if (rule.methods is None and rule.path is None) or rule.matches(request):
+            unconditional = rule.methods is None and rule.path is None
+            if unconditional or (request is not None and rule.matches(request)):
                 windows.append(background_window if background else interactive_window)
                 if rule.cost > cost:
                     cost = rule.cost
-        return windows, cost
+        # One FIFO queue per priority and set of matched windows: calls governed by the same
+        # windows go out in arrival order, others do not wait behind them.
+        return windows, cost, (priority, tuple(w.key for w in windows))
 
     async def try_acquire(
         self, request: httpx.Request, priority: Priority = "interactive"
     ) -> float:
         """Spend budget without waiting: 0.0 when admitted, else the seconds to wait."""
-        windows, cost = self._windows(request, priority)
+        windows, cost, _ = self._windows(request, priority)
         return await self._store.acquire_windows(windows, cost, self._block_key)
 
     async def acquire(self, request: httpx.Request, priority: Priority = "interactive") -> float:
@@ -109,20 +127,17 @@ class RateLimiter:
         Raises:
             RateLimitedError: when admission would take longer than `max_wait_seconds`.
         """
-        windows, cost = self._windows(request, priority)
-        # One FIFO queue per priority and set of matched windows: calls governed by the same
-        # windows go out in arrival order, others do not wait behind them.
-        lane = (priority, tuple(w.key for w in windows))
-        queue = self._queues.get(lane)
-        if queue is None:  # not setdefault: that would build a Lock on every call
-            queue = self._queues[lane] = asyncio.Lock()
+        windows, cost, lane = self._windows(request, priority)
         # With nobody queued, trying first overtakes no one; only a call that must wait takes
         # its place in line.
-        if not self._queued[lane] and (
+        if not self._queued.get(lane) and (
             await self._store.acquire_windows(windows, cost, self._block_key) <= 0
         ):
             return 0.0
-        self._queued[lane] += 1
+        queue = self._queues.get(lane)
+        if queue is None:
+            queue = self._queues[lane] = asyncio.Lock()
+        self._queued[lane] = self._queued.get(lane, 0) + 1
         try:
             return await self._wait_in_line(queue, windows, cost)
         finally:

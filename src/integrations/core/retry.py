@@ -118,7 +118,6 @@ class RetryLayer(httpx.AsyncBaseTransport):
                 and not log_enabled(logging.DEBUG, ctx.integration)
             ):
                 # The common case, a final answer: nothing to decide, wait for or log.
-                ctx.attempt_log.append(f"status {outcome.status_code} is final")
                 return outcome
             decision = self._policy.decide(attempt, outcome, request, self._clock.now())
             ctx.attempt_log.append(decision.reason)

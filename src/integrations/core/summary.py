@@ -33,6 +33,7 @@ def _details(
     request_body: tuple[bytes, int],
     response: tuple[int, httpx.Headers, bytes, int] | None,
     error: IntegrationError | None,
+    attempts: tuple[str, ...] = (),
 ) -> RedactedDetails:
     headers = {k: v for k, v in request_headers.items() if k.lower() in _HEADERS_SHOWN}
     preview, size = request_body
@@ -41,6 +42,8 @@ def _details(
         "body_bytes": size,
         "body": _preview(preview),
     }
+    if attempts:
+        request_summary["attempts"] = list(attempts)
     response_summary: dict[str, Any] | None = None
     if response is not None:
         status, response_headers, body, body_bytes = response
@@ -79,6 +82,7 @@ def record_for(
         (content[:_BODY_PREVIEW], len(content)),
         answer,
         error,
+        tuple(ctx.attempt_log),
     )
     return CallRecord(
         integration=ctx.integration,

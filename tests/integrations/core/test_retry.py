@@ -103,6 +103,20 @@ async def test_three_503_then_success_counts_retries() -> None:
     assert len(vendor.seen) == 4
     (record,) = client.recorder.records  # type: ignore[attr-defined]
     assert record.retry_count == 3 and record.success
+    attempts = record.request_summary["attempts"]
+    assert len(attempts) == 3 and all(a.startswith("status 503: ") for a in attempts)
+
+
+async def test_why_the_last_attempt_stopped_is_in_the_record() -> None:
+    """A call answered at once records no attempts; an exhausted one says why it stopped."""
+    quick = make_client(ScriptedVendor(), max_attempts=2)
+    await quick.request("GET", "/items", operation="list_items")
+    assert "attempts" not in quick.recorder.records[0].request_summary  # type: ignore[attr-defined]
+    client = make_client(ScriptedVendor(default=503), max_attempts=2)
+    with pytest.raises(ServiceUnavailableError):
+        await client.request("GET", "/items", operation="list_items")
+    (record,) = client.recorder.records  # type: ignore[attr-defined]
+    assert record.request_summary["attempts"][-1] == "status 503: 2 attempt(s) exhausted"
 
 
 async def test_exhausted_retries_raise_mapped_error() -> None:
