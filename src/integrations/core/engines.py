@@ -61,6 +61,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 auto_decompress=False,  # httpx decodes from the headers, as with its own transport
                 cookie_jar=aiohttp.DummyCookieJar(),  # httpx's transport keeps no cookies
                 skip_auto_headers=("User-Agent", "Accept", "Accept-Encoding"),
+                # No trust_env: it would also take credentials from ~/.netrc for every request.
             )
         return self._session
 

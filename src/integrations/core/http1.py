@@ -7,9 +7,9 @@ as they are and builds the httpx response from the parsed ones: a fraction of th
 whole pipeline over it costs less than a bare aiohttp call (`bench/pipeline_overhead.py`).
 
 Scope, on purpose: HTTP/1.1 (and 1.0 answers), keep-alive pool per origin, TLS through the
-`ssl` module, connect/read/write/pool timeouts, no pipelining, no proxies, no HTTP/2, no
-redirects (the pipeline's transports never follow them). Failures raise the httpx exception
-httpx's own transport would raise.
+`ssl` module, connect/read/write/pool timeouts, http:// proxies from the environment
+(`http1_proxy.py`), no pipelining, no HTTP/2, no redirects (the pipeline's transports never
+follow them). Failures raise the httpx exception httpx's own transport would raise.
 """
 
 from __future__ import annotations
@@ -17,11 +17,13 @@ from __future__ import annotations
 import asyncio
 import ssl
 from collections import deque
+from collections.abc import Mapping
 
 import httpx
 
 from integrations.core.engines_common import build_response, header_triples, timeouts
 from integrations.core.http1_connection import NO_ANSWER, H1Connection
+from integrations.core.http1_proxy import Proxies, open_tunnel
 
 __all__ = ["NativeTransport"]
 
@@ -37,6 +39,8 @@ class NativeTransport(httpx.AsyncBaseTransport):
         timeout: the default when a request carries no timeout extension.
         keepalive_expiry: idle connections older than this are closed, not reused.
         ssl_context: for https origins (default: the system's verified context).
+        proxies: scheme → proxy URL (and "no" → bypass list); default: the environment's
+            `HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY` and `NO_PROXY`.
     """
 
     def __init__(
@@ -46,6 +50,7 @@ class NativeTransport(httpx.AsyncBaseTransport):
         timeout: float = 30.0,
         keepalive_expiry: float = 5.0,
         ssl_context: ssl.SSLContext | None = None,
+        proxies: Mapping[str, str] | None = None,
     ) -> None:
         self._max = max_connections
         self._timeout = timeout
@@ -55,6 +60,7 @@ class NativeTransport(httpx.AsyncBaseTransport):
         self._open = 0
         self._waiters: deque[asyncio.Future[None]] = deque()
         self._closed = False
+        self._proxies = Proxies(proxies) if proxies is not None else Proxies.from_environment()
         self._last_timeout: tuple[object, tuple[float, float, float, float]] = (
             object(),
             (0.0, 0.0, 0.0, 0.0),
@@ -66,8 +72,9 @@ class NativeTransport(httpx.AsyncBaseTransport):
         # Raw bytes: `url.host` would decode (and IDNA-check) the host on every request.
         scheme = url.raw_scheme
         origin = (scheme, url.raw_host, url.port or (443 if scheme == b"https" else 80))
-        wire = _wire(request, await request.aread())
+        body = await request.aread()
         conn, reused = await self._acquire(origin, connect, pool)
+        wire = _wire(request, body, conn)
         try:
             answer = await conn.send(request, wire, read, write)
         except httpx.RemoteProtocolError as exc:
@@ -142,20 +149,38 @@ class NativeTransport(httpx.AsyncBaseTransport):
         tls = raw_scheme == b"https"
         if tls and self._ssl is None:
             self._ssl = ssl.create_default_context()
+        route = self._proxies.route(raw_scheme.decode(), host, port) if self._proxies else None
+        conn: H1Connection | None = None
         try:
             async with asyncio.timeout(connect_timeout):
-                transport, conn = await loop.create_connection(
-                    lambda: H1Connection(loop),
-                    host,
-                    port,
-                    ssl=self._ssl if tls else None,
-                    server_hostname=host if tls else None,
-                )
-        except TimeoutError:
-            raise httpx.ConnectTimeout(f"connecting to {host}:{port} timed out") from None
-        except OSError as exc:  # refused, unreachable, DNS failure, TLS handshake failure
-            raise httpx.ConnectError(str(exc) or type(exc).__name__) from exc
-        conn.attach(transport)
+                if route is None:
+                    transport, conn = await loop.create_connection(
+                        lambda: H1Connection(loop),
+                        host,
+                        port,
+                        ssl=self._ssl if tls else None,
+                        server_hostname=host if tls else None,
+                    )
+                    conn.attach(transport)
+                else:
+                    transport, conn = await loop.create_connection(
+                        lambda: H1Connection(loop), route.host, route.port
+                    )
+                    conn.attach(transport)
+                    if tls:
+                        assert self._ssl is not None
+                        await open_tunnel(conn, host, port, route, self._ssl, connect_timeout)
+                    else:
+                        conn.forward_proxy = True
+                        conn.proxy_authorization = route.authorization
+        except BaseException as exc:
+            if conn is not None:
+                conn.close()
+            if isinstance(exc, TimeoutError):
+                raise httpx.ConnectTimeout(f"connecting to {host}:{port} timed out") from None
+            if isinstance(exc, OSError):  # refused, unreachable, DNS, TLS handshake failure
+                raise httpx.ConnectError(str(exc) or type(exc).__name__) from exc
+            raise
         conn.origin, conn.counted = origin, True
         return conn
 
@@ -201,9 +226,15 @@ class NativeTransport(httpx.AsyncBaseTransport):
                 waiter.set_exception(RuntimeError("the transport is closed"))
 
 
-def _wire(request: httpx.Request, body: bytes) -> bytes:
+def _wire(request: httpx.Request, body: bytes, conn: H1Connection) -> bytes:
     """The request's bytes as they go on the wire: request line, headers, body."""
-    head = [request.method.encode(), b" ", request.url.raw_path, b" HTTP/1.1\r\n"]
+    url = request.url
+    target = url.raw_path
+    if conn.forward_proxy:  # absolute form, for the proxy to know where to go
+        target = url.raw_scheme + b"://" + url.netloc + target
+    head = [request.method.encode(), b" ", target, b" HTTP/1.1\r\n"]
+    if conn.proxy_authorization is not None:
+        head += (b"Proxy-Authorization: ", conn.proxy_authorization, b"\r\n")
     chunked = False
     for name, lowered, value in header_triples(request.headers):
         head += (name, b": ", value, b"\r\n")

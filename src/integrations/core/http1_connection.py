@@ -61,6 +61,10 @@ class H1Connection(asyncio.Protocol):
         self.idle_since = 0.0
         self.origin: tuple[bytes, bytes, int] = (b"", b"", 0)
         self.counted = False  # holds one of the pool's `max_connections` slots
+        # Through a forward proxy (http origins): requests go in absolute form, with this
+        # Proxy-Authorization value when the proxy wants one.
+        self.forward_proxy = False
+        self.proxy_authorization: bytes | None = None
 
     # -- asyncio.Protocol --------------------------------------------------------------------
 
@@ -120,7 +124,9 @@ class H1Connection(asyncio.Protocol):
         self._headers_done = status >= 200 or status == 101
         self._in_trailers = True
         if self._head_only and self._headers_done:
-            self._complete(keep_alive=parser.should_keep_alive())
+            # A tunnel's 2xx has no length: llhttp would read it as "until close".
+            tunnel = self._request is not None and self._request.method == "CONNECT"
+            self._complete(keep_alive=parser.should_keep_alive() or (tunnel and status < 300))
 
     def _framed(self) -> bool:
         """Whether the answer says where its body ends (a length, chunks, or no body)."""
@@ -152,7 +158,8 @@ class H1Connection(asyncio.Protocol):
         if self._spare_parser is None:
             self._spare_parser = httptools.HttpResponseParser(self)
         self._parser = self._spare_parser
-        self._head_only = request.method == "HEAD"
+        # HEAD, and CONNECT (a tunnel's answer ends with its headers).
+        self._head_only = request.method in ("HEAD", "CONNECT")
         if self._head_only:
             self._spare_parser = None
         self._headers, self._body, self._reason = [], [], b""
@@ -217,6 +224,12 @@ class H1Connection(asyncio.Protocol):
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
+
+    @property
+    def transport(self) -> asyncio.Transport:
+        """The connection's transport (to start TLS on, after a proxy tunnel)."""
+        assert self._transport is not None
+        return self._transport
 
     @property
     def received_any(self) -> bool:
