@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -118,7 +119,7 @@ class IntegrationFactory:
         self._built[name] = _Built(config.version, client)
         return client
 
-    def _token_saver(self, name: str) -> Any:
+    def _token_saver(self, name: str) -> Callable[[Any], Awaitable[None]]:
         """A `token_listener` that stores refreshed OAuth tokens in the runtime configuration
         (encrypted), so a restart does not fall back to a rotated, now invalid refresh token."""
 

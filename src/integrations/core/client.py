@@ -114,8 +114,8 @@ class BaseIntegration(abc.ABC):
         seconds = spec.timeout_seconds
         connect = min(connect_timeout, seconds) if connect_timeout else seconds
         self._timeouts = {"connect": connect, "read": seconds, "write": seconds, "pool": seconds}
-        bottom = transport or create_transport(
-            engine, timeout=seconds, max_connections=max_connections
+        bottom = self.wrap_transport(
+            transport or create_transport(engine, timeout=seconds, max_connections=max_connections)
         )
         self.limiter = RateLimiter(
             spec.name,
@@ -136,6 +136,12 @@ class BaseIntegration(abc.ABC):
     @property
     def name(self) -> str:
         return self.spec.name
+
+    def wrap_transport(self, bottom: httpx.AsyncBaseTransport) -> httpx.AsyncBaseTransport:
+        """Hook: a connector may wrap the engine (or the simulator) it is given, e.g. to read
+        vendor hints; the pipeline's layers then run over what it returns. Called once, from
+        `__init__`, after `self.clock` is set."""
+        return bottom
 
     @abc.abstractmethod
     async def health_check(self) -> HealthResult:

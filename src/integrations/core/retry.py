@@ -99,7 +99,7 @@ class RetryLayer(httpx.AsyncBaseTransport):
         self._inner = inner
         self._policy = policy
         self._clock = clock
-        self._retried_statuses = policy.spec.statuses
+        self._retried = policy.spec.statuses
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         ctx = call_context(request)
@@ -112,15 +112,15 @@ class RetryLayer(httpx.AsyncBaseTransport):
                 outcome = await self._inner.handle_async_request(request)
             except httpx.TransportError as exc:
                 outcome = exc
-            if (
-                type(outcome) is httpx.Response
-                and outcome.status_code not in self._retried_statuses
-                and not log_enabled(logging.DEBUG, ctx.integration)
-            ):
-                # The common case, a final answer: nothing to decide, wait for or log.
-                return outcome
+            final = False
+            if isinstance(outcome, httpx.Response) and outcome.status_code not in self._retried:
+                if not log_enabled(logging.DEBUG, ctx.integration):
+                    # The common case, a final answer: nothing to decide, wait for or log.
+                    return outcome
+                final = True
             decision = self._policy.decide(attempt, outcome, request, self._clock.now())
-            ctx.attempt_log.append(decision.reason)
+            if not final:  # the record lists retries and why retrying stopped, whatever the level
+                ctx.attempt_log.append(decision.reason)
             # Retries are rare and worth seeing; a final attempt is summed up by the call record.
             level = logging.WARNING if decision.retry else logging.DEBUG
             if log_enabled(level, ctx.integration):

@@ -18,7 +18,6 @@ import httpx
 
 from integrations.core.client import BaseIntegration, Fallback, HealthResult
 from integrations.core.context import Priority
-from integrations.core.engines import DEFAULT_ENGINE, create_transport
 from integrations.core.spec import ProviderSpec
 from integrations.errors import (
     AuthError,
@@ -94,15 +93,7 @@ class PandaDocIntegration(BaseIntegration):
             resolved = dataclasses.replace(resolved, base_url=host)
         if sandbox is not None and sandbox != resolved.sandbox:
             resolved = resolved.with_limits(sandbox=sandbox)
-        transport = kw.pop("transport", None)
-        engine = kw.pop("engine", DEFAULT_ENGINE)
-        if transport is None:
-            transport = create_transport(
-                engine,
-                timeout=resolved.timeout_seconds,
-                max_connections=kw.get("max_connections", 100),
-            )
-        super().__init__(resolved, credentials=creds, transport=VendorHints(transport), **kw)
+        super().__init__(resolved, credentials=creds, **kw)
         self.spec: PandaDocSpec = resolved
         self.errors = PandaDocErrorMap(resolved)
         self.tokens = TokenRefresher(
@@ -111,6 +102,9 @@ class PandaDocIntegration(BaseIntegration):
             lambda r: BaseIntegration.call(self, r, operation="refresh_token", cache_ttl=0),
             token_listener,
         )
+
+    def wrap_transport(self, bottom: httpx.AsyncBaseTransport) -> httpx.AsyncBaseTransport:
+        return VendorHints(bottom)
 
     @property
     def sandbox(self) -> bool:

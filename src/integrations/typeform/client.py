@@ -92,18 +92,7 @@ class TypeformIntegration(BaseIntegration):
                     "integration's runtime configuration, the environment or .env",
                     integration="typeform",
                 )
-        kw["credentials"] = creds
-        transport = kw.pop("transport", None)
-        if transport is None:
-            from integrations.core.engines import DEFAULT_ENGINE, create_transport
-
-            engine = kw.pop("engine", DEFAULT_ENGINE)
-            transport = create_transport(
-                engine, timeout=spec.timeout_seconds, max_connections=kw.get("max_connections", 100)
-            )
-        # Reads self.clock when called: BaseIntegration sets it below.
-        self._sent = _SendTimes(transport, lambda: self.clock.now())
-        super().__init__(spec, transport=self._sent, **kw)
+        super().__init__(spec, credentials=creds, **kw)
         self.errors = TypeformErrorMap(spec)
         rate = self.configured_per_second
         if rate > VENDOR_RATE_PER_SECOND:
@@ -113,6 +102,11 @@ class TypeformIntegration(BaseIntegration):
                 vendor_per_second=VENDOR_RATE_PER_SECOND,
                 detail="expect 429 answers unless the account has a higher limit",
             )
+
+    def wrap_transport(self, bottom: httpx.AsyncBaseTransport) -> httpx.AsyncBaseTransport:
+        # On the client's clock: the limiter's, so status and limiter agree under a virtual one.
+        self._sent = _SendTimes(bottom, self.clock.now)
+        return self._sent
 
     @property
     def configured_per_second(self) -> float:
