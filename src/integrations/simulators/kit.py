@@ -38,13 +38,17 @@ class DroppedConnectionError(Exception):
 
 
 class SimClock:
-    """Real time plus an offset that `advance()` moves (state machines read it)."""
+    """Real time plus an offset that `advance()` moves (state machines read it).
 
-    def __init__(self) -> None:
+    `source` is the time it starts from; tests whose client waits on a virtual clock set it
+    to that clock, so both sides agree on every window to the microsecond."""
+
+    def __init__(self, source: Callable[[], float] = time.time) -> None:
+        self.source = source
         self.offset = 0.0
 
     def now(self) -> float:
-        return time.time() + self.offset
+        return self.source() + self.offset
 
     def advance(self, seconds: float) -> None:
         self.offset += seconds

@@ -49,19 +49,24 @@ class LinkedClock(VirtualClock):
     def __init__(self, sim: PandaDocSimulator) -> None:
         super().__init__(start=round(time.time(), 3))
         self.sim = sim
+        self._lockstep = False
         self.started = self.now()
 
     def now(self) -> float:
         current = super().now()
-        self.sim.clock.offset = max(self.sim.clock.offset, current - time.time())
+        if not self._lockstep:
+            self.sim.clock.offset = max(self.sim.clock.offset, current - time.time())
         return current
 
-    def catch_up(self) -> None:
-        """Move virtual time up to real time. The simulator stamps requests in real time
-        while the virtual clock stands still between sleeps, so after a slow setup the
-        simulator's window starts later than the client believes; call this just before
-        the first request of a test that waits for such a window to free up."""
-        self.advance(max(0.0, time.time() - super().now()))
+    def lockstep(self) -> None:
+        """Make the simulator read this virtual time exactly, from now on. Left linked, the
+        simulator stamps requests in real time while the virtual clock stands still between
+        sleeps, so a window it opens starts by however long the client took later than the
+        client believes (hundreds of ms on a loaded machine); tests that wait for a
+        rate-limit window to free up need both sides on one clock."""
+        self._lockstep = True
+        self.sim.clock.source = super().now
+        self.sim.clock.offset = 0.0
 
     @property
     def elapsed(self) -> float:

@@ -196,7 +196,7 @@ async def test_429_then_success_honours_the_wait(
     """A read throttled by PandaDoc waits as told (Retry-After, or the "available in N
     seconds" text), else backs off, then succeeds; no wait happens in real time."""
     # The window is a little shorter than the whole seconds announced, as with a vendor
-    # that rounds its hint up; an exact boundary would race the simulator's real-time drift.
+    # that rounds its hint up.
     route = f"^GET {TEMPLATES}$"
     sim.set_rate_limits([SimRateLimit(limit=1, period_seconds=window, route=route)])
     if vendor_hint == "header":
@@ -207,7 +207,7 @@ async def test_429_then_success_honours_the_wait(
             {"type": "request_error", "detail": text.format(math.ceil(left))},
             {},
         )
-    clock.catch_up()  # however long the setup took, both sides start the window together
+    clock.lockstep()
     started = clock.now()
     await ops.list_templates(client)
     templates = await ops.list_templates(client, q="nda")
@@ -224,7 +224,7 @@ async def test_throttled_write_is_retried_after_the_wait(
     route = r"^POST /public/v1/documents#template$"
     sim.set_rate_limits([SimRateLimit(limit=1, period_seconds=19.7, route=route)])
     sim.configure(send_retry_after=True)
-    clock.catch_up()  # however long the setup took, both sides start the window together
+    clock.lockstep()
     with capture_logs() as logs:
         await new_document(client, sim)
         second = await new_document(client, sim)
