@@ -21,6 +21,8 @@ import structlog
 from pydantic import SecretStr
 from structlog.typing import EventDict, Processor, WrappedLogger
 
+from integrations.log_levels import LevelControl
+
 __all__ = [
     "MASK",
     "RedactSecrets",
@@ -36,7 +38,6 @@ __all__ = [
 ]
 
 MASK = "***"
-_LEVELS = {"debug": 10, "info": 20, "warning": 30, "error": 40, "critical": 50, "exception": 40}
 
 # Keys whose values are secrets wherever they appear (headers, bodies, settings, kwargs).
 _SECRET_KEY = re.compile(
@@ -148,49 +149,22 @@ class RedactSecrets:
         }
 
 
-class IntegrationLevelFilter:
-    """Drops events below the level set for their `integration` (or the global level)."""
-
-    __slots__ = ("_configured", "_default", "_levels")
-
-    def __init__(self, default: str, levels: Mapping[str, str]) -> None:
-        self._default = _LEVELS[default.lower()]
-        self._configured = {k: _LEVELS[v.lower()] for k, v in levels.items()}
-        self._levels = dict(self._configured)
-
-    def set_level(self, integration: str, level: str | None) -> None:
-        """Override `integration`'s level at run time; None restores the configured one."""
-        if level is not None:
-            self._levels[integration] = _LEVELS[level.lower()]
-        elif integration in self._configured:
-            self._levels[integration] = self._configured[integration]
-        else:
-            self._levels.pop(integration, None)
-
-    def enabled(self, level: int, integration: str) -> bool:
-        """Whether an event of `level` about `integration` would pass this filter."""
-        return level >= self._levels.get(integration, self._default)
-
-    def __call__(self, logger: WrappedLogger, name: str, event_dict: EventDict) -> EventDict:
-        threshold = self._levels.get(str(event_dict.get("integration")), self._default)
-        if _LEVELS.get(name, 20) < threshold:
-            raise structlog.DropEvent
-        return event_dict
-
-
-# The filter of the current configuration; `log_enabled` asks it before a hot path builds
-# an event (a dropped structlog call still costs a bound logger and a processor run).
-_active_filter = IntegrationLevelFilter("info", {})
+# The level filter of the current configuration and the runtime overrides; `log_enabled` asks
+# it before a hot path builds an event (a dropped structlog call still costs a bound logger
+# and a processor run).
+_levels = LevelControl()
 
 
 def log_enabled(level: int, integration: str) -> bool:
     """Whether a line of `level` (logging.INFO, ...) about `integration` would be written."""
-    return _active_filter.enabled(level, integration)
+    return _levels.filter.enabled(level, integration)
 
 
 def set_integration_level(integration: str, level: str | None) -> None:
-    """Apply an integration's runtime `log_level` (None: back to the process settings)."""
-    _active_filter.set_level(integration, level)
+    """Apply an integration's runtime `log_level` (None: back to the process settings).
+
+    It holds across later `configure_logging()` calls until it is set again."""
+    _levels.set_level(integration, level)
 
 
 def current_trace_id() -> str:
@@ -237,12 +211,11 @@ def configure_logging(
         if fmt == "json"
         else structlog.dev.ConsoleRenderer(colors=False)
     )
-    global _active_filter
-    _active_filter = IntegrationLevelFilter(level, integration_levels or {})
+    level_filter = _levels.configure(level, integration_levels or {})
     processors: list[Processor] = [
         structlog.contextvars.merge_contextvars,
         _add_trace_id,
-        _active_filter,
+        level_filter,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         structlog.processors.format_exc_info,
@@ -253,9 +226,7 @@ def configure_logging(
         processors=processors,
         # The bound logger drops lines below every configured level before any processor
         # runs (nearly free); the filter processor then applies per-integration levels.
-        wrapper_class=structlog.make_filtering_bound_logger(
-            min(_LEVELS[v.lower()] for v in [level, *(integration_levels or {}).values()])
-        ),
+        wrapper_class=_levels.bound_logger(),
         logger_factory=structlog.WriteLoggerFactory(file=stream or sys.stderr),
         cache_logger_on_first_use=False,
     )

@@ -22,6 +22,7 @@ from integrations.logging import (
     redact,
     redact_text,
     register_secret,
+    set_integration_level,
 )
 
 
@@ -136,6 +137,27 @@ def test_per_integration_levels() -> None:
     get_logger().info("global.hidden")
     get_logger().warning("global.shown")
     assert [line["event"] for line in _lines(stream)] == ["pd.debugged", "global.shown"]
+
+
+def test_runtime_level_below_the_process_level_is_written_and_outlives_a_reconfigure() -> None:
+    """An operator's `log_level: DEBUG` on one connector writes its debug lines while the
+    process logs at INFO, survives a later `configure_logging()`, and goes when cleared."""
+    first = io.StringIO()
+    configure_logging(level="INFO", fmt="json", stream=first)
+    set_integration_level("mock", "DEBUG")
+    try:
+        get_logger(integration="mock").debug("mock.debugged")
+        get_logger(integration="pandadoc").debug("pd.hidden")
+        assert [line["event"] for line in _lines(first)] == ["mock.debugged"]
+        second = io.StringIO()
+        configure_logging(level="INFO", fmt="json", stream=second)
+        get_logger(integration="mock").debug("mock.still_debugged")
+        assert [line["event"] for line in _lines(second)] == ["mock.still_debugged"]
+    finally:
+        set_integration_level("mock", None)
+    get_logger(integration="mock").debug("mock.hidden_again")
+    get_logger(integration="mock").info("mock.info")
+    assert [line["event"] for line in _lines(second)] == ["mock.still_debugged", "mock.info"]
 
 
 def test_console_format() -> None:
