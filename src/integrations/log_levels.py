@@ -14,6 +14,8 @@ from collections.abc import Mapping
 import structlog
 from structlog.typing import EventDict, WrappedLogger
 
+__all__ = ["LEVELS", "IntegrationLevelFilter", "LevelControl"]
+
 LEVELS = {"debug": 10, "info": 20, "warning": 30, "error": 40, "critical": 50, "exception": 40}
 
 

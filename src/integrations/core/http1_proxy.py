@@ -1,4 +1,4 @@
-"""HTTP proxies for the native engine, taken from the environment like curl and httpx do.
+"""HTTP proxies for every engine, taken from the environment like curl and httpx do.
 
 `HTTPS_PROXY`, `HTTP_PROXY` and `ALL_PROXY` (either case) name an `http://` proxy, with
 `user:password@` for Basic proxy authentication; `NO_PROXY` lists hosts reached directly.
@@ -33,6 +33,12 @@ class ProxyRoute:
     port: int
     authorization: bytes | None
 
+    @property
+    def url(self) -> str:
+        """The proxy's URL without credentials, for engines that take one."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
 
 class Proxies:
     """The proxy table (scheme → proxy URL, plus "no" for the bypass list).
@@ -65,7 +71,7 @@ class Proxies:
         if parts.scheme != "http" or not parts.hostname:
             raise httpx.ProxyError(
                 f"unsupported proxy {parts.scheme}://{parts.hostname or ''}: "
-                "the native engine speaks to http:// proxies only"
+                "the engines speak to http:// proxies only"
             )
         authorization = None
         if parts.username is not None:

@@ -1,4 +1,4 @@
-"""The native engine through HTTP proxies: environment table, NO_PROXY, forward and CONNECT.
+"""Every engine through HTTP proxies: environment table, NO_PROXY, forward and CONNECT.
 
 A small proxy runs on 127.0.0.1 in the test: it records each request head it receives, then
 either opens a tunnel (CONNECT) or forwards the bytes as they are to the origin named in the
@@ -18,11 +18,13 @@ import httpx
 import pytest
 import trustme
 
-from integrations.core.http1 import NativeTransport
-from integrations.core.http1_proxy import Proxies, _bypassed
+from integrations.core.engines import EngineName, ProxyRoutingTransport, create_transport
+from integrations.core.http1_proxy import Proxies, ProxyRoute, _bypassed
 from tests.integrations.core.test_http1 import ok, req, send, serving
 
 pytestmark = pytest.mark.integration
+
+ENGINES = pytest.mark.parametrize("engine", ["native", "httpx", "aiohttp", "httpx2"])
 
 
 @pytest.mark.parametrize(
@@ -129,13 +131,14 @@ async def proxying(required: bytes | None = None) -> AsyncIterator[Proxy]:
         server.close()
 
 
-async def test_http_origin_goes_in_absolute_form_with_credentials() -> None:
+@ENGINES
+async def test_http_origin_goes_in_absolute_form_with_credentials(engine: EngineName) -> None:
     """Requests to an http origin reach the proxy as `GET http://host:port/path`, carrying
     Proxy-Authorization; two requests share one kept-alive connection."""
     secret = b"Basic " + base64.b64encode(b"me:pw")
     async with serving(lambda n, raw: ok(raw.split(b" ")[1])) as origin, proxying(secret) as proxy:
         user_url = proxy.url.replace("http://", "http://me:pw@")
-        transport = NativeTransport(proxies={"http": user_url})
+        transport = create_transport(engine, proxies={"http": user_url})
         try:
             for path in ("/one", "/two"):
                 response = await send(transport, req("GET", origin.url + path))
@@ -146,7 +149,8 @@ async def test_http_origin_goes_in_absolute_form_with_credentials() -> None:
     assert proxy.heads[0].startswith(f"GET {origin.url}/one HTTP/1.1".encode())
 
 
-async def test_https_origin_goes_through_a_connect_tunnel() -> None:
+@ENGINES
+async def test_https_origin_goes_through_a_connect_tunnel(engine: EngineName) -> None:
     """An https origin is reached through CONNECT; TLS runs end to end inside the tunnel."""
     ca = trustme.CA()
     server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
@@ -166,27 +170,27 @@ async def test_https_origin_goes_through_a_connect_tunnel() -> None:
     port = origin.sockets[0].getsockname()[1]
     async with proxying(b"Basic " + base64.b64encode(b"me:pw")) as proxy:
         user_url = proxy.url.replace("http://", "http://me:pw@")
-        transport = NativeTransport(ssl_context=client_ctx, proxies={"https": user_url})
+        transport = create_transport(engine, ssl_context=client_ctx, proxies={"https": user_url})
         try:
             response = await send(transport, req("GET", f"https://localhost:{port}/doc"))
         finally:
             await transport.aclose()
             origin.close()
     assert response.content == b"secret answer"
-    assert proxy.heads == [
-        f"CONNECT localhost:{port} HTTP/1.1\r\nHost: localhost:{port}\r\n".encode()
-        + b"Proxy-Authorization: Basic "
-        + base64.b64encode(b"me:pw")
-        + b"\r\n\r\n"
-    ]
+    assert len(proxy.heads) == 1
+    tunnel = proxy.heads[0].split(b"\r\n")
+    assert tunnel[0] == f"CONNECT localhost:{port} HTTP/1.1".encode()
+    assert f"Host: localhost:{port}".encode() in tunnel
+    assert b"Proxy-Authorization: Basic " + base64.b64encode(b"me:pw") in tunnel
     assert handled[0].startswith(b"GET /doc HTTP/1.1")  # origin form inside the tunnel
     assert b"Proxy-Authorization" not in handled[0]
 
 
-async def test_refused_tunnel_is_a_proxy_error() -> None:
+@ENGINES
+async def test_refused_tunnel_is_a_proxy_error(engine: EngineName) -> None:
     """A 407 to CONNECT fails the request with httpx.ProxyError naming the status."""
     async with proxying(b"Basic never") as proxy:
-        transport = NativeTransport(proxies={"https": proxy.url})
+        transport = create_transport(engine, proxies={"https": proxy.url})
         try:
             with pytest.raises(httpx.ProxyError, match="407"):
                 await send(transport, req("GET", "https://localhost:9/x"))
@@ -194,12 +198,41 @@ async def test_refused_tunnel_is_a_proxy_error() -> None:
             await transport.aclose()
 
 
-async def test_no_proxy_hosts_go_direct() -> None:
+@ENGINES
+async def test_no_proxy_hosts_go_direct(engine: EngineName) -> None:
     """A host in NO_PROXY is reached directly; the proxy sees nothing."""
     async with serving(lambda n, raw: ok(b"direct")) as origin, proxying() as proxy:
-        transport = NativeTransport(proxies={"http": proxy.url, "no": "127.0.0.1"})
+        transport = create_transport(engine, proxies={"http": proxy.url, "no": "127.0.0.1"})
         try:
             assert (await send(transport, req("GET", origin.url + "/"))).content == b"direct"
         finally:
             await transport.aclose()
     assert proxy.heads == []
+
+
+@pytest.mark.parametrize("engine", ["httpx", "aiohttp", "httpx2"])
+async def test_library_engines_read_the_environment(
+    engine: EngineName, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without proxy variables a library engine is its plain transport; with HTTP_PROXY set
+    its requests reach the proxy."""
+    for name in ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+    plain = create_transport(engine)
+    assert not isinstance(plain, ProxyRoutingTransport)
+    await plain.aclose()
+    async with serving(lambda n, raw: ok(b"via proxy")) as origin, proxying() as proxy:
+        monkeypatch.setenv("HTTP_PROXY", proxy.url)
+        transport = create_transport(engine)
+        try:
+            assert isinstance(transport, ProxyRoutingTransport)
+            assert (await send(transport, req("GET", origin.url + "/x"))).content == b"via proxy"
+        finally:
+            await transport.aclose()
+    assert proxy.heads[0].startswith(f"GET {origin.url}/x HTTP/1.1".encode())
+
+
+def test_route_url_brackets_ipv6_hosts() -> None:
+    assert ProxyRoute("::1", 3128, None).url == "http://[::1]:3128"
+    assert ProxyRoute("proxy.local", 80, b"Basic x").url == "http://proxy.local:80"
