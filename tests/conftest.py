@@ -23,6 +23,9 @@ _KEEP = {
     "INTEGRATIONS_TEST_REDIS_URL",
 }
 _VENDOR_PREFIXES = ("PANDADOC_", "TYPEFORM_", "PRACTICEPANTHER_", "NICEDNB_", "EMAIL_", "SMS_")
+# Every engine follows these; a developer behind a corporate proxy would otherwise send the
+# suite's loopback requests to it.
+_PROXY_VARIABLES = {"http_proxy", "https_proxy", "all_proxy", "no_proxy"}
 
 
 @pytest.fixture(name="anyio_backend")
@@ -32,10 +35,12 @@ def _anyio_backend() -> str:
 
 @pytest.fixture(autouse=True)
 def _clean_environ(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
-    """Each test starts with no INTEGRATIONS_/vendor variables, in its own working folder."""
+    """Each test starts with no INTEGRATIONS_/vendor/proxy variables, in its own working folder."""
     for key in list(os.environ):
-        if (key.startswith("INTEGRATIONS_") and key not in _KEEP) or key.startswith(
-            _VENDOR_PREFIXES
+        if (
+            (key.startswith("INTEGRATIONS_") and key not in _KEEP)
+            or key.startswith(_VENDOR_PREFIXES)
+            or key.lower() in _PROXY_VARIABLES
         ):
             monkeypatch.delenv(key)
     monkeypatch.chdir(tmp_path)

@@ -394,6 +394,9 @@ def error_for_transport(exc: BaseException, *, provider: str) -> TransportError:
     name = type(exc).__name__.lower()
     if "timeout" in name or isinstance(exc, TimeoutError):
         return RequestTimeoutError(f"{provider}: the request timed out", integration=provider)
+    if name == "proxyerror":  # what the proxy said (407, an unsupported proxy URL) is the fix
+        reason = (str(exc).strip().splitlines() or ["no reason given"])[0]
+        return ConnectError(f"{provider}: the proxy failed: {reason}", integration=provider)
     return ConnectError(
         f"{provider}: the connection failed ({type(exc).__name__})", integration=provider
     )

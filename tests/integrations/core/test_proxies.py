@@ -18,8 +18,11 @@ import httpx
 import pytest
 import trustme
 
+from integrations.core.client import BaseIntegration, HealthResult
 from integrations.core.engines import EngineName, ProxyRoutingTransport, create_transport
 from integrations.core.http1_proxy import Proxies, ProxyRoute, _bypassed
+from integrations.core.spec import ProviderSpec, RetrySpec
+from integrations.errors import ConnectError
 from tests.integrations.core.test_http1 import ok, req, send, serving
 
 pytestmark = pytest.mark.integration
@@ -236,3 +239,34 @@ async def test_library_engines_read_the_environment(
 def test_route_url_brackets_ipv6_hosts() -> None:
     assert ProxyRoute("::1", 3128, None).url == "http://[::1]:3128"
     assert ProxyRoute("proxy.local", 80, b"Basic x").url == "http://proxy.local:80"
+
+
+class _Demo(BaseIntegration):
+    async def health_check(self) -> HealthResult:
+        return HealthResult(True, 0.0)
+
+
+@pytest.mark.parametrize(
+    ("proxy_url", "reason"),
+    [
+        pytest.param(None, "407", id="refused-tunnel"),
+        pytest.param("socks5://127.0.0.1:1080", "http:// proxies only", id="unsupported"),
+    ],
+)
+@ENGINES
+async def test_proxy_failure_reaches_the_caller_with_its_reason(
+    engine: EngineName, proxy_url: str | None, reason: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Through the pipeline a proxy failure is a ConnectError saying what the proxy said
+    (or what is wrong with its URL), not a bare class name, whatever the engine."""
+    spec = ProviderSpec(name="acme", base_url="https://localhost:9", retry=RetrySpec(1))
+    async with proxying(b"Basic never") as proxy:
+        monkeypatch.setenv("HTTPS_PROXY", proxy_url or proxy.url)
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        monkeypatch.delenv("no_proxy", raising=False)
+        client = _Demo(spec, engine=engine)
+        try:
+            with pytest.raises(ConnectError, match=f"acme: the proxy failed: .*{reason}"):
+                await client.request("GET", "/x", operation="probe")
+        finally:
+            await client.aclose()
