@@ -125,6 +125,7 @@ class WebhookSettings(BaseModel):
     retry_cap_seconds: float = Field(default=3600.0, gt=0, le=86_400)
     lease_seconds: float = Field(default=60.0, gt=0, le=3600)
     worker_concurrency: int = Field(default=4, ge=1, le=256)
+    worker_batch_size: int = Field(default=32, ge=1, le=1000)
     worker_enabled: bool = True
     handler_modules: list[str] = Field(default_factory=list)
 

@@ -10,9 +10,9 @@ another worker has taken over. A distributed job engine can replace this class l
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import Table, and_, bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from integrations.storage.db import Database
@@ -23,6 +23,24 @@ __all__ = ["Claim", "EventQueue"]
 
 Claim = tuple[int, dt.datetime]  # (event row id, lease token)
 W = WebhookEventRow
+_EVENTS = cast(Table, W.__table__)
+# Marks a batch processed with one executemany; each row only while its lease is still ours.
+_MARK_PROCESSED = (
+    update(_EVENTS)
+    .where(
+        _EVENTS.c.id == bindparam("b_id"),
+        _EVENTS.c.status == "processing",
+        _EVENTS.c.locked_until == bindparam("b_token"),
+    )
+    .values(
+        status="processed",
+        next_attempt_at=None,
+        locked_until=None,
+        last_error=None,
+        attempt_log=bindparam("b_log"),
+        processed_at=bindparam("b_at"),
+    )
+)
 
 
 def _due(now: dt.datetime) -> Any:
@@ -69,6 +87,35 @@ class EventQueue:
         if row is None or row.status != "processing" or row.locked_until != claim[1]:
             return None
         return row
+
+    @staticmethod
+    async def claimed_rows(
+        session: AsyncSession, claims: list[Claim]
+    ) -> dict[int, WebhookEventRow]:
+        """The events of `claims` read in `session` with one query, by row id; a claim no
+        longer held (its lease ran out and another worker took the event) is left out."""
+        tokens = dict(claims)
+        rows = await session.scalars(select(W).where(W.id.in_(tokens)))
+        return {
+            row.id: row
+            for row in rows
+            if row.status == "processing" and row.locked_until == tokens[row.id]
+        }
+
+    @staticmethod
+    async def finish_processed(
+        session: AsyncSession, done: list[tuple[Claim, WebhookEventRow, dict[str, Any]]]
+    ) -> bool:
+        """Mark every event of `done` (claim, row as read, attempt note) processed inside
+        `session` with one statement; False when any claim was lost meanwhile, in which case
+        the caller must roll back."""
+        now = utcnow()
+        params = [
+            {"b_id": claim[0], "b_token": claim[1], "b_log": [*row.attempt_log, note], "b_at": now}
+            for claim, row, note in done
+        ]
+        result = await session.execute(_MARK_PROCESSED, params)
+        return int(getattr(result, "rowcount", 0) or 0) == len(done)
 
     @staticmethod
     async def finish(

@@ -10,11 +10,12 @@ from dataclasses import dataclass, field
 from integrations.errors import ConfigError
 from integrations.registry import CONNECTORS
 from integrations.services import Services
-from integrations.webhooks.dispatch import HandlerRegistry, WebhookWorker
+from integrations.webhooks.dispatch import HandlerRegistry
 from integrations.webhooks.inbox import WebhookInbox
 from integrations.webhooks.queue import EventQueue
 from integrations.webhooks.receiver import WebhookReceiver
 from integrations.webhooks.secrets import SecretResolver
+from integrations.webhooks.worker import WebhookWorker
 
 __all__ = ["WebhookRuntime"]
 
@@ -54,6 +55,7 @@ class WebhookRuntime:
             base_seconds=settings.retry_base_seconds,
             cap_seconds=settings.retry_cap_seconds,
             concurrency=settings.worker_concurrency,
+            batch_size=settings.worker_batch_size,
         )
         inbox = WebhookInbox(services.db, on_stored=worker.wake)
         receiver = WebhookReceiver(inbox, SecretResolver(services), settings)
