@@ -1,21 +1,13 @@
 """The webhook worker: runs the handlers of claimed events, retries with backoff, dead-letters.
 
-A handler runs inside the transaction that marks its event processed, so its database effects
-happen exactly once even if the process dies mid-way (the event is claimed again after its
-lease, and the half-done transaction never committed). Failures are retried with exponential
-backoff and full jitter up to the attempt limit, then the event is `dead`.
-
-Events are processed in batches, one transaction per batch: one read of the batch's rows, the
-handlers event by event (each event's writes flushed after its handlers, so an error is its
-own), one compare-and-set update marking them all processed, one commit. A transaction per
-event spent most of its CPU on the transaction itself. When a handler fails, the batch rolls
-back, the failure is recorded for that event alone, and the rest of the batch runs again
-without it; the handlers before it therefore run twice, the first run rolled back (handlers
-must tolerate a rerun anyway: a crash or a lost lease does the same). A claim found lost is
-dropped; when a lease runs out during the batch, or the database fails, each event of the
-batch is retried in a transaction of its own, which sorts out who holds what. A batch
-commits early, and the rest goes on in the next transaction, once its handlers have taken a
-quarter of the lease, so slow handlers never hold claims until their leases run out.
+Handlers run in the transaction that marks their event processed, so their database effects
+happen exactly once (a crash rolls both back; the event is claimed again after its lease).
+Events go in batches, one transaction each: one read, each event's handlers with their writes
+flushed, one compare-and-set update for all, one commit; a transaction per event spent most of
+its CPU on the transaction itself. A failing handler rolls the batch back, its event alone
+records the failure and the rest runs again (the handlers before it twice, the first run rolled
+back, as after a crash). A lease lost during a batch sends each event to a transaction of its
+own. A batch commits early once its handlers took a quarter of the lease (docs/webhooks.md).
 """
 
 from __future__ import annotations
@@ -28,6 +20,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from integrations.core.backoff import full_jitter
 from integrations.logging import bind_trace_id, get_logger, redact_text
 from integrations.storage.db import Database
@@ -39,6 +33,10 @@ from integrations.webhooks.queue import Claim, EventQueue
 __all__ = ["WebhookWorker"]
 
 _log = get_logger()
+
+
+def _processed_note(event: InboxEvent) -> dict[str, Any]:
+    return {"attempt": event.attempt, "at": utcnow().isoformat(), "outcome": "processed"}
 
 
 class _HandlerFailedError(Exception):
@@ -155,15 +153,10 @@ class WebhookWorker:
                 row = rows[claim[0]]
                 event = to_event(row)
                 try:
-                    with bind_trace_id(row.trace_id):
-                        for handler in self.handlers.for_event(event.integration, event.event_type):
-                            await handler(event, session)
-                        await session.flush()
+                    await self._handle(event, session, row.trace_id)
                 except Exception as exc:
                     raise _HandlerFailedError(index, event, exc) from exc
-                at = utcnow().isoformat()
-                note = {"attempt": event.attempt, "at": at, "outcome": "processed"}
-                done.append((claim, row, note, event))
+                done.append((claim, row, _processed_note(event), event))
             if done and not await self.queue.finish_processed(
                 session, [(claim, row, note) for claim, row, note, _ in done]
             ):
@@ -184,11 +177,8 @@ class WebhookWorker:
                 if row is None:
                     raise _LostClaimError
                 event, trace_id = to_event(row), row.trace_id
-                with bind_trace_id(trace_id):
-                    for handler in self.handlers.for_event(event.integration, event.event_type):
-                        await handler(event, session)
-                at = utcnow().isoformat()
-                note = {"attempt": event.attempt, "at": at, "outcome": "processed"}
+                await self._handle(event, session, trace_id)
+                note = _processed_note(event)
                 if not await self.queue.finish(
                     session, claim, row, status="processed", attempt=note
                 ):
@@ -205,6 +195,13 @@ class WebhookWorker:
                 await self._failed(claim, event, failure)
             else:
                 self._processed(event)
+
+    async def _handle(self, event: InboxEvent, session: AsyncSession, trace_id: str | None) -> None:
+        """Run the event's handlers and flush their writes, so a refused write is its error."""
+        with bind_trace_id(trace_id):
+            for handler in self.handlers.for_event(event.integration, event.event_type):
+                await handler(event, session)
+            await session.flush()
 
     @staticmethod
     def _processed(event: InboxEvent) -> None:
