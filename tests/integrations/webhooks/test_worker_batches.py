@@ -51,8 +51,8 @@ async def test_a_failing_handler_costs_its_event_alone(
     services: Services, failing: set[int]
 ) -> None:
     """Eight events in one batch, some handlers failing: each succeeding event's write lands
-    exactly once, each failing event is retried later with one attempt logged and its
-    handler run once, whatever the positions of the failures."""
+    exactly once and its handler runs at most twice, each failing event is retried later with
+    one attempt logged and its handler run once, whatever the positions of the failures."""
     tag = f"b{time.monotonic_ns()}"  # the database outlives hypothesis's examples
     ids = [f"{tag}-{i}" for i in range(8)]
     runtime = await _runtime(services, *ids)
@@ -65,7 +65,7 @@ async def test_a_failing_handler_costs_its_event_alone(
             raise RuntimeError("handler failed")
 
     runtime.handlers.register("generic", "*", handler)
-    assert await runtime.worker.run_once() == 8
+    assert await runtime.worker.run_once() >= 8  # earlier examples' retries may be due too
     ok = [e for i, e in enumerate(ids) if i not in failing]
     assert [m for m in await _alerts(services) if m.startswith(tag)] == sorted(ok)
     for i, event_id in enumerate(ids):
@@ -75,6 +75,7 @@ async def test_a_failing_handler_costs_its_event_alone(
             assert (row.status, outcomes, runs[event_id]) == ("pending", ["retry"], 1)
         else:
             assert (row.status, outcomes) == ("processed", ["processed"])
+            assert runs[event_id] <= 2  # a rerun only after a failure later in its batch
 
 
 async def test_a_write_refused_by_the_database_is_its_events_failure(services: Services) -> None:
