@@ -5,6 +5,8 @@ from __future__ import annotations
 import typer
 
 from integrations.cli.common import console, errors_as_exit, load_cli_settings
+from integrations.core.http1_proxy import Proxies
+from integrations.errors import ConfigError
 from integrations.registry import render_template
 from integrations.storage.crypto import SecretBox
 
@@ -17,14 +19,19 @@ app = typer.Typer(help="Validate settings and print documented examples.", no_ar
 def check() -> None:
     """Validate every setting at once; exit 2 naming each invalid one."""
     settings = load_cli_settings()
+    proxies = Proxies.from_environment()
     with errors_as_exit():
         SecretBox.from_settings(settings)
+        if proxies is not None and (problems := proxies.problems()):
+            raise ConfigError("unusable proxy settings", problems=problems)
     console.print(f"[green]configuration is valid[/] (environment: {settings.env.value})")
     console.print(f"  database: {_without_password(settings.resolved_database_url)}")
     console.print(f"  state:    {'redis' if settings.redis_url else 'memory'}")
     key = "INTEGRATIONS_SECRET_KEY" if settings.secret_key else f"{settings.var_dir}/secret.key"
     console.print(f"  secrets:  encrypted with keys from {key}")
     console.print(f"  admin:    bootstrap token {'set' if settings.admin_token else 'not set'}")
+    route = proxies.describe() if proxies else "none (outbound calls connect directly)"
+    console.print(f"  proxy:    {route}", markup=False)
 
 
 @app.command("template")

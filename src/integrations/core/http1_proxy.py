@@ -65,21 +65,53 @@ class Proxies:
         if _bypassed(host, port, self._table.get("no", "")):
             return None
         url = self._table.get(scheme) or self._table.get("all")
-        if not url:
-            return None
-        parts = urllib.parse.urlsplit(url if "://" in url else f"http://{url}")
-        if parts.scheme != "http" or not parts.hostname:
-            raise httpx.ProxyError(
-                f"unsupported proxy {parts.scheme}://{parts.hostname or ''}: "
-                "the engines speak to http:// proxies only"
-            )
-        authorization = None
-        if parts.username is not None:
-            user = urllib.parse.unquote(parts.username)
-            secret = urllib.parse.unquote(parts.password or "")
-            token = base64.b64encode(f"{user}:{secret}".encode()).decode("ascii")
-            authorization = f"Basic {token}".encode()
-        return ProxyRoute(parts.hostname, parts.port or 80, authorization)
+        return _parse(url) if url else None
+
+    def problems(self) -> list[tuple[str, str]]:
+        """(variable, message) for each proxy URL the engines cannot use."""
+        found = []
+        for scheme, url in sorted(self._table.items()):
+            if scheme != "no":
+                try:
+                    _parse(url)
+                except httpx.ProxyError as exc:
+                    found.append((f"{scheme.upper()}_PROXY", str(exc)))
+        return found
+
+    def describe(self) -> str:
+        """One line for operators: which proxy each scheme uses, credentials masked."""
+        parts = []
+        for scheme, url in sorted(self._table.items()):
+            if scheme == "no":
+                continue
+            split = urllib.parse.urlsplit(url if "://" in url else f"http://{url}")
+            user = "***@" if split.username is not None else ""
+            host = f"[{split.hostname}]" if ":" in (split.hostname or "") else split.hostname
+            port = f":{split.port}" if split.port else ""
+            parts.append(f"{scheme} via {split.scheme}://{user}{host or ''}{port}")
+        direct = self._table.get("no")
+        return "; ".join(parts) + (f"; direct: {direct}" if direct else "")
+
+
+def _parse(url: str) -> ProxyRoute:
+    """The route to a proxy URL (`http://[user:password@]host[:port]`; scheme optional).
+
+    Raises:
+        httpx.ProxyError: the proxy URL is not an `http://` URL with a host.
+    """
+    parts = urllib.parse.urlsplit(url if "://" in url else f"http://{url}")
+    if parts.scheme != "http" or not parts.hostname:
+        raise httpx.ProxyError(
+            f"unsupported proxy {parts.scheme}://{parts.hostname or ''}: "
+            "the engines speak to http:// proxies only"
+        )
+    authorization = None
+    if parts.username is not None:
+        user = urllib.parse.unquote(parts.username)
+        secret = urllib.parse.unquote(parts.password or "")
+        token = base64.b64encode(f"{user}:{secret}".encode()).decode("ascii")
+        authorization = f"Basic {token}".encode()
+    return ProxyRoute(parts.hostname, parts.port or 80, authorization)
 
 
 def _bypassed(host: str, port: int, no_proxy: str) -> bool:

@@ -92,6 +92,28 @@ def test_config_check_names_every_invalid_variable(monkeypatch: pytest.MonkeyPat
     assert "Traceback" not in result.output
 
 
+def test_config_check_shows_the_proxy_without_its_password(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The proxy each scheme uses is listed with credentials masked, with the bypass list."""
+    monkeypatch.setenv("HTTPS_PROXY", "http://me:hunter2@proxy.local:3128")
+    monkeypatch.setenv("NO_PROXY", "localhost,.internal")
+    result = _cli("config", "check")
+    assert result.exit_code == 0, result.output
+    assert "https via http://***@proxy.local:3128; direct: localhost,.internal" in result.stdout
+    assert "hunter2" not in result.output
+
+
+def test_config_check_refuses_a_proxy_the_engines_cannot_use(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A socks5:// proxy is named with the reason, exit 2, instead of failing every call."""
+    monkeypatch.setenv("HTTPS_PROXY", "socks5://proxy.local:1080")
+    result = _cli("config", "check")
+    assert result.exit_code == 2 and _exited_cleanly(result)
+    assert "HTTPS_PROXY: unsupported proxy socks5://proxy.local" in result.stderr
+
+
 def test_invalid_config_in_a_real_process() -> None:
     """The installed script exits non-zero with every name on stderr and no traceback."""
     script = Path(sys.executable).parent / "integrations"

@@ -270,3 +270,16 @@ async def test_proxy_failure_reaches_the_caller_with_its_reason(
                 await client.request("GET", "/x", operation="probe")
         finally:
             await client.aclose()
+
+
+def test_table_problems_and_description() -> None:
+    """Every unusable proxy URL is named by its variable; the description masks credentials."""
+    table = Proxies({"https": "http://u:p@[::1]:3128", "all": "https://secure:443", "no": "a.b"})
+    assert table.problems() == [
+        ("ALL_PROXY", "unsupported proxy https://secure: the engines speak to http:// proxies only")
+    ]
+    assert (
+        table.describe()
+        == "all via https://secure:443; https via http://***@[::1]:3128; direct: a.b"
+    )
+    assert Proxies({"http": "proxy.local"}).describe() == "http via http://proxy.local"
