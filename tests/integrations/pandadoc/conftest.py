@@ -1,12 +1,11 @@
 """PandaDoc connector fixtures: the simulator in this process, a client on a linked clock.
 
-The client waits on a `VirtualClock`; the simulator keeps its own clock (real time plus an
-offset). `LinkedClock` ties them: every time the client reads the time, the simulator's
-offset is moved so the simulator reads at least the same time. Polling for
-`document.draft`, 202 retries and rate-limit windows thus advance documents and windows on
-both sides without real waiting. The offset never moves back, so the simulator may run
-ahead by the real milliseconds the test takes: its windows then free up no later than ours,
-and its timestamps never go backwards.
+The client waits on a `VirtualClock`, and `LinkedClock` makes the simulator read that same
+virtual time (`SimClock.source`). Polling for `document.draft`, 202 retries and rate-limit
+windows thus advance documents and windows on both sides without real waiting, and both sides
+agree on every window to the microsecond however slowly the machine runs the test (a
+simulator on real time stamped requests later than the client believed, by the real time the
+client took, which made window boundaries race on a loaded machine).
 """
 
 from __future__ import annotations
@@ -44,29 +43,14 @@ LIVE_ENV: dict[str, str] = {
 
 
 class LinkedClock(VirtualClock):
-    """A virtual clock the simulator's clock follows (see the module docstring)."""
+    """A virtual clock the simulator reads too (see the module docstring)."""
 
     def __init__(self, sim: PandaDocSimulator) -> None:
         super().__init__(start=round(time.time(), 3))
         self.sim = sim
-        self._lockstep = False
+        sim.clock.source = super().now
+        sim.clock.offset = 0.0
         self.started = self.now()
-
-    def now(self) -> float:
-        current = super().now()
-        if not self._lockstep:
-            self.sim.clock.offset = max(self.sim.clock.offset, current - time.time())
-        return current
-
-    def lockstep(self) -> None:
-        """Make the simulator read this virtual time exactly, from now on. Left linked, the
-        simulator stamps requests in real time while the virtual clock stands still between
-        sleeps, so a window it opens starts by however long the client took later than the
-        client believes (hundreds of ms on a loaded machine); tests that wait for a
-        rate-limit window to free up need both sides on one clock."""
-        self._lockstep = True
-        self.sim.clock.source = super().now
-        self.sim.clock.offset = 0.0
 
     @property
     def elapsed(self) -> float:

@@ -19,11 +19,9 @@ async def test_fifty_creates_against_a_sandbox_key_never_see_429() -> None:
     """50 concurrent creates with a 10/min sandbox key: 0 answers 429 at the simulator, all
     succeed, in 5 windows of 10 on the virtual clock (4 waits of 60.1 s).
 
-    Clocks: the client runs on a `VirtualClock`; the simulator's limiter counts on its own
-    clock. `LinkedClock` moves the simulator's clock offset to the virtual time each time
-    the client reads it, and never backwards, so the simulator's sliding window is at most
-    as full as ours and both measure the same minutes. The simulator's journal and
-    rejection counter then show what PandaDoc would have seen.
+    Clocks: the client runs on a `VirtualClock` and `LinkedClock` makes the simulator's
+    limiter count on that same virtual time, so both measure the same minutes. The
+    simulator's journal and rejection counter then show what PandaDoc would have seen.
     """
     sim = create_simulator(seed=5, sandbox=True)
     clock = LinkedClock(sim)

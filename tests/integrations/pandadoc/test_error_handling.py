@@ -207,7 +207,6 @@ async def test_429_then_success_honours_the_wait(
             {"type": "request_error", "detail": text.format(math.ceil(left))},
             {},
         )
-    clock.lockstep()
     started = clock.now()
     await ops.list_templates(client)
     templates = await ops.list_templates(client, q="nda")
@@ -224,7 +223,6 @@ async def test_throttled_write_is_retried_after_the_wait(
     route = r"^POST /public/v1/documents#template$"
     sim.set_rate_limits([SimRateLimit(limit=1, period_seconds=19.7, route=route)])
     sim.configure(send_retry_after=True)
-    clock.lockstep()
     with capture_logs() as logs:
         await new_document(client, sim)
         second = await new_document(client, sim)
