@@ -36,11 +36,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         self._ssl: ssl.SSLContext | bool = ssl_context if ssl_context is not None else True
         # aiohttp tunnels https origins with CONNECT and sends http ones in absolute form.
         self._proxy = yarl.URL(proxy.url) if proxy else None
-        self._proxy_headers = (
-            {"Proxy-Authorization": proxy.authorization.decode("latin-1")}
-            if proxy and proxy.authorization
-            else None
-        )
+        self._proxy_headers = proxy.headers if proxy else None
         self._session: aiohttp.ClientSession | None = None
         # ClientTimeout is immutable: one per distinct (pool, connect, read), not per request.
         self._client_timeouts: dict[tuple[float, float, float], aiohttp.ClientTimeout] = {}

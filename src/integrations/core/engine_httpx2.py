@@ -42,9 +42,7 @@ class Httpx2Transport(httpx.AsyncBaseTransport):
         self._pool: Any = (
             httpcore2.AsyncHTTPProxy(
                 proxy_url=proxy.url,
-                proxy_headers=[(b"Proxy-Authorization", proxy.authorization)]
-                if proxy.authorization
-                else None,
+                proxy_headers=list(proxy.headers.items()) if proxy.headers else None,
                 **pool_options,
             )
             if proxy

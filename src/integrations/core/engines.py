@@ -61,17 +61,24 @@ class ProxyRoutingTransport(httpx.AsyncBaseTransport):
         self._proxies = proxies
         self._make = make
         self._routes: dict[ProxyRoute | None, httpx.AsyncBaseTransport] = {}
+        # Origin → its route's transport: NO_PROXY is matched once per origin, not per call.
+        self._origins: dict[tuple[str, str, int | None], httpx.AsyncBaseTransport] = {}
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         url = request.url
-        port = url.port or (443 if url.scheme == "https" else 80)
-        route = self._proxies.route(url.scheme, url.host, port)
-        transport = self._routes.get(route)
+        origin = (url.scheme, url.host, url.port)
+        transport = self._origins.get(origin)
         if transport is None:
-            transport = self._routes[route] = self._make(route)
+            port = url.port or (443 if url.scheme == "https" else 80)
+            route = self._proxies.route(url.scheme, url.host, port)
+            transport = self._routes.get(route)
+            if transport is None:
+                transport = self._routes[route] = self._make(route)
+            self._origins[origin] = transport
         return await transport.handle_async_request(request)
 
     async def aclose(self) -> None:
+        self._origins = {}
         routes, self._routes = list(self._routes.values()), {}
         for transport in routes:
             await transport.aclose()
@@ -100,15 +107,9 @@ def create_transport(
         )
 
     def make(route: ProxyRoute | None) -> httpx.AsyncBaseTransport:
-        if engine == "aiohttp":
-            return AiohttpTransport(
-                max_connections=max_connections,
-                timeout=timeout,
-                ssl_context=ssl_context,
-                proxy=route,
-            )
-        if engine == "httpx2":
-            return Httpx2Transport(
+        if engine in ("aiohttp", "httpx2"):
+            adapter = AiohttpTransport if engine == "aiohttp" else Httpx2Transport
+            return adapter(
                 max_connections=max_connections,
                 timeout=timeout,
                 ssl_context=ssl_context,
@@ -117,11 +118,7 @@ def create_transport(
         limits = httpx.Limits(
             max_connections=max_connections, max_keepalive_connections=max_connections
         )
-        proxy = None
-        if route is not None:
-            auth = route.authorization
-            headers = {"Proxy-Authorization": auth.decode("latin-1")} if auth else None
-            proxy = httpx.Proxy(route.url, headers=headers)
+        proxy = httpx.Proxy(route.url, headers=route.headers) if route else None
         return httpx.AsyncHTTPTransport(
             verify=ssl_context if ssl_context is not None else True, limits=limits, proxy=proxy
         )

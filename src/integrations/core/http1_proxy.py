@@ -34,6 +34,13 @@ class ProxyRoute:
     authorization: bytes | None
 
     @property
+    def headers(self) -> dict[str, str] | None:
+        """The headers the proxy itself must see, for engines that take them as a mapping."""
+        if self.authorization is None:
+            return None
+        return {"Proxy-Authorization": self.authorization.decode("latin-1")}
+
+    @property
     def url(self) -> str:
         """The proxy's URL without credentials, for engines that take one."""
         host = f"[{self.host}]" if ":" in self.host else self.host

@@ -83,10 +83,7 @@ class EventQueue:
     @staticmethod
     async def claimed_row(session: AsyncSession, claim: Claim) -> WebhookEventRow | None:
         """The event of `claim` read in `session`, or None when the claim is no longer held."""
-        row = await session.get(W, claim[0])
-        if row is None or row.status != "processing" or row.locked_until != claim[1]:
-            return None
-        return row
+        return (await EventQueue.claimed_rows(session, [claim])).get(claim[0])
 
     @staticmethod
     async def claimed_rows(
