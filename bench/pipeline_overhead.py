@@ -4,8 +4,8 @@ One local HTTP server (aiohttp.web, in its own process so it does not share the 
 event loop or CPU thread) answers `GET /items/{id}` with a small JSON body. Every measurement
 keeps `--concurrency` requests in flight and, after a warm-up, compares:
 
-- raw: a client library used directly (httpx.AsyncClient, aiohttp.ClientSession,
-  httpx2.AsyncClient, or our native engine's transport with a plain httpx.Request);
+- raw: a client library used directly (httpx2.AsyncClient, aiohttp.ClientSession,
+  httpx2.AsyncClient, or our native engine's transport with a plain httpx2.Request);
 - pipeline: `BaseIntegration.request()` (record → cache → retry → breaker → limiter) over
   `create_transport(engine)`, every request a cache miss and the limiter never limiting.
 
@@ -46,7 +46,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 
 from integrations.core.client import BaseIntegration, HealthResult
 from integrations.core.engines import DEFAULT_ENGINE, EngineName, create_transport
@@ -215,7 +215,7 @@ class Raw:
             url = f"{base}/items/"
 
             async def send_native(i: int) -> None:
-                response = await transport.handle_async_request(httpx.Request("GET", f"{url}{i}"))
+                response = await transport.handle_async_request(httpx2.Request("GET", f"{url}{i}"))
                 if response.status_code != 200:
                     raise RuntimeError(f"status {response.status_code}")
 
@@ -232,7 +232,7 @@ class Raw:
                     raise RuntimeError(f"status {response.status_code}")
 
             return send_httpx2
-        client = httpx.AsyncClient(limits=httpx.Limits(max_connections=self.max_connections))
+        client = httpx2.AsyncClient(limits=httpx2.Limits(max_connections=self.max_connections))
         self._client = client
 
         async def send_httpx(i: int) -> None:

@@ -25,6 +25,7 @@ from pydantic import (
     ValidationError,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
@@ -101,18 +102,28 @@ class ServerSettings(BaseModel):
 class HttpSettings(BaseModel):
     """The outbound HTTP client of every connector this process builds.
 
-    A call's own timeout is the integration's runtime `timeout_seconds`; `connect_timeout`
-    caps the connect phase below it, `max_connections` sizes each client's pool, `engine`
-    picks the HTTP client under the pipeline (`native` is the fastest; the others are there
-    to compare with when one host misbehaves).
+    Every client is httpx2's. A call's own timeout is the integration's runtime
+    `timeout_seconds`; `connect_timeout` caps the connect phase below it, `max_connections`
+    sizes each client's pool, and `http2` offers HTTP/2 to vendors that speak it.
     """
 
-    # A misspelt or retired key (INTEGRATIONS_HTTP__TIMEOUT) is an error, not ignored.
+    # A misspelt or retired key (INTEGRATIONS_HTTP__TIMEOUT, INTEGRATIONS_HTTP__ENGINE) is an
+    # error naming why, not ignored.
     model_config = ConfigDict(extra="forbid")
 
     connect_timeout: float = Field(default=10.0, gt=0, le=120)
     max_connections: int = Field(default=100, ge=1, le=10_000)
-    engine: Literal["native", "aiohttp", "httpx", "httpx2"] = "native"
+    http2: bool = False
+
+    @model_validator(mode="before")
+    @classmethod
+    def _refuse_retired(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "engine" in data:
+            raise ValueError(
+                "INTEGRATIONS_HTTP__ENGINE was removed: every client now uses httpx2 (proxies "
+                "come from HTTPS_PROXY/HTTP_PROXY/ALL_PROXY/NO_PROXY); unset the variable"
+            )
+        return data
 
 
 class WebhookSettings(BaseModel):

@@ -172,7 +172,7 @@ class IntegrationFactory:
             "clock": self.clock,
             "connect_timeout": self.services.settings.http.connect_timeout,
             "max_connections": self.services.settings.http.max_connections,
-            "engine": self.services.settings.http.engine,
+            "http2": self.services.settings.http.http2,
         }
         if mode != "mock" and "token_listener" in inspect.signature(cls).parameters:
             options["token_listener"] = self._token_saver(info.name)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import httpx
+import httpx2
 from openapi_core.datatypes import RequestParameters
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
@@ -12,7 +12,7 @@ __all__ = ["SpecRequest", "SpecResponse"]
 class SpecRequest:
     """openapi-core's Request protocol over an httpx request."""
 
-    def __init__(self, request: httpx.Request) -> None:
+    def __init__(self, request: httpx2.Request) -> None:
         self.host_url = f"{request.url.scheme}://{request.url.host}"
         self.path = request.url.path
         self.method = request.method.lower()
@@ -28,7 +28,7 @@ class SpecRequest:
 class SpecResponse:
     """openapi-core's Response protocol over an httpx response."""
 
-    def __init__(self, response: httpx.Response) -> None:
+    def __init__(self, response: httpx2.Response) -> None:
         self.status_code = response.status_code
         self.headers = Headers(list(response.headers.items()))
         self.content_type = response.headers.get("content-type", "")

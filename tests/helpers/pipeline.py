@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
+import httpx2
 
 from integrations.core.client import BaseIntegration, HealthResult
 from integrations.core.clock import VirtualClock
@@ -29,19 +29,19 @@ class ScriptedVendor:
     script: list[int | Exception] = field(default_factory=list)
     default: int = 200
     headers: dict[str, str] = field(default_factory=dict)
-    body: Callable[[httpx.Request], Any] = lambda request: {"path": request.url.path}
-    seen: list[httpx.Request] = field(default_factory=list)
+    body: Callable[[httpx2.Request], Any] = lambda request: {"path": request.url.path}
+    seen: list[httpx2.Request] = field(default_factory=list)
 
-    def __call__(self, request: httpx.Request) -> httpx.Response:
+    def __call__(self, request: httpx2.Request) -> httpx2.Response:
         self.seen.append(request)
         step = self.script.pop(0) if self.script else self.default
         if isinstance(step, Exception):
             raise step
-        return httpx.Response(step, json=self.body(request), headers=self.headers)
+        return httpx2.Response(step, json=self.body(request), headers=self.headers)
 
 
 def make_client(
-    vendor: Callable[[httpx.Request], Any],
+    vendor: Callable[[httpx2.Request], Any],
     *,
     clock: VirtualClock | None = None,
     max_attempts: int = 3,
@@ -66,7 +66,7 @@ def make_client(
     )
     return DemoIntegration(
         spec,
-        transport=httpx.MockTransport(vendor),
+        transport=httpx2.MockTransport(vendor),
         clock=clock or VirtualClock(),
         recorder=MemoryCallRecorder(),
         credentials=credentials,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-import httpx
+import httpx2
 import pytest
 
 from integrations import errors
@@ -87,11 +87,11 @@ def test_message_never_contains_body_or_secret() -> None:
 @pytest.mark.parametrize(
     ("exc", "cls"),
     [
-        pytest.param(httpx.ReadTimeout("t"), RequestTimeoutError, id="read-timeout"),
-        pytest.param(httpx.ConnectTimeout("t"), RequestTimeoutError, id="connect-timeout"),
+        pytest.param(httpx2.ReadTimeout("t"), RequestTimeoutError, id="read-timeout"),
+        pytest.param(httpx2.ConnectTimeout("t"), RequestTimeoutError, id="connect-timeout"),
         pytest.param(TimeoutError(), RequestTimeoutError, id="builtin-timeout"),
-        pytest.param(httpx.ConnectError("refused"), ConnectError, id="connect"),
-        pytest.param(httpx.RemoteProtocolError("dropped"), ConnectError, id="dropped"),
+        pytest.param(httpx2.ConnectError("refused"), ConnectError, id="connect"),
+        pytest.param(httpx2.RemoteProtocolError("dropped"), ConnectError, id="dropped"),
     ],
 )
 def test_transport_errors(exc: Exception, cls: type[errors.TransportError]) -> None:

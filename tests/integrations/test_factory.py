@@ -156,7 +156,7 @@ async def test_http_engine_setting_picks_the_engine(settings: Settings, db: Data
     """INTEGRATIONS_HTTP__ENGINE switches every client's engine; its choices are the engines'."""
     import typing
 
-    import httpx
+    import httpx2
 
     from integrations.config import HttpSettings
     from integrations.core.engines import EngineName
@@ -170,7 +170,7 @@ async def test_http_engine_setting_picks_the_engine(settings: Settings, db: Data
     )
     factory = IntegrationFactory(services)
     client = await factory.get("pandadoc")
-    assert isinstance(_bottom(client._chain), httpx.AsyncHTTPTransport)
+    assert isinstance(_bottom(client._chain), httpx2.AsyncHTTPTransport)
     await factory.close()
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from integrations.cli.common import console, errors_as_exit, load_cli_settings
-from integrations.core.http1_proxy import Proxies
+from integrations.cli.proxy_check import describe_proxies, environment_proxies, proxy_problems
 from integrations.errors import ConfigError
 from integrations.registry import render_template
 from integrations.storage.crypto import SecretBox
@@ -19,10 +19,10 @@ app = typer.Typer(help="Validate settings and print documented examples.", no_ar
 def check() -> None:
     """Validate every setting at once; exit 2 naming each invalid one."""
     settings = load_cli_settings()
-    proxies = Proxies.from_environment()
     with errors_as_exit():
         SecretBox.from_settings(settings)
-        if proxies is not None and (problems := proxies.problems()):
+        proxies = environment_proxies()
+        if problems := proxy_problems(proxies):
             raise ConfigError("unusable proxy settings", problems=problems)
     console.print(f"[green]configuration is valid[/] (environment: {settings.env.value})")
     console.print(f"  database: {_without_password(settings.resolved_database_url)}")
@@ -30,7 +30,7 @@ def check() -> None:
     key = "INTEGRATIONS_SECRET_KEY" if settings.secret_key else f"{settings.var_dir}/secret.key"
     console.print(f"  secrets:  encrypted with keys from {key}")
     console.print(f"  admin:    bootstrap token {'set' if settings.admin_token else 'not set'}")
-    route = proxies.describe() if proxies else "none (outbound calls connect directly)"
+    route = describe_proxies(proxies) if proxies else "none (outbound calls connect directly)"
     console.print(f"  proxy:    {route}", markup=False)
 
 

@@ -12,7 +12,7 @@ import email.utils
 import random
 from collections.abc import Callable, Mapping
 
-import httpx
+import httpx2
 
 __all__ = ["backoff_ceiling", "full_jitter", "server_wait"]
 
@@ -77,7 +77,7 @@ _RAW_HINTS = frozenset(h.encode() for h in _HINTS)
 
 def _hint_headers(headers: Mapping[str, str]) -> dict[str, str]:
     """The wait-hint headers by lowercased name, repeats joined as `headers.items()` joins them."""
-    if isinstance(headers, httpx.Headers):
+    if isinstance(headers, httpx2.Headers):
         # Every answer passes here: scan the raw names and decode only the hint headers.
         found: dict[str, str] = {}
         for raw_name, raw_value in headers.raw:

@@ -12,10 +12,9 @@ from collections import Counter
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode
 
-import httpx
+import httpx2
 
 from integrations.core.context import call_context
-from integrations.core.engines_common import header_triples
 from integrations.core.state import StateStore
 
 __all__ = ["CacheLayer", "CacheStats", "ResponseCache", "generate_cache_key"]
@@ -25,11 +24,11 @@ _AUTH = {b"authorization": 0, b"x-api-key": 1, b"cookie": 2}  # header → its p
 _SKIPPED = frozenset({b"content-encoding", b"transfer-encoding", b"content-length"})
 
 
-def generate_cache_key(integration: str, request: httpx.Request) -> str:
+def generate_cache_key(integration: str, request: httpx2.Request) -> str:
     """The cache key of `request`: equal exactly when the requests are equal.
 
     Built from the raw (already percent-encoded) URL and header bytes: decoding them first
-    would only cost time, since httpx normalises both the same way for equal requests.
+    would only cost time, since httpx2 normalises both the same way for equal requests.
     """
     url = request.url
     path, _, raw_query = url.raw_path.partition(b"?")
@@ -38,9 +37,9 @@ def generate_cache_key(integration: str, request: httpx.Request) -> str:
         if raw_query  # most reads have no query: skip parsing an empty one
         else b""
     )
-    # One pass over httpx's (name, lowercased name, value) list; repeats keep their order and
-    # the credential headers always come in the same order, whatever order they were set in.
-    found = [(name, value) for _, name, value in header_triples(request.headers) if name in _AUTH]
+    # Repeats keep their order and the credential headers always come in the same order,
+    # whatever order they were set in.
+    found = [(n.lower(), v) for n, v in request.headers.raw if n.lower() in _AUTH]
     if len(found) > 1:
         found.sort(key=lambda pair: _AUTH[pair[0]])
     parts = [request.method.encode(), url.raw_scheme, url.netloc, path, query]
@@ -63,25 +62,25 @@ class CacheStats:
         return self.hits / total if total else 0.0
 
 
-def _dump(response: httpx.Response) -> bytes:
+def _dump(response: httpx2.Response) -> bytes:
     """The answer as one blob: `status`, then `name: value` lines, a blank line, the body.
 
     The body is stored decoded, so the original framing headers are dropped. Header names
-    and values hold no CR or LF (httpx refuses them), so the lines split back unambiguously.
+    and values hold no CR or LF (httpx2 refuses them), so the lines split back unambiguously.
     """
     lines = [b"%d" % response.status_code]
-    kept = [(k, v) for k, lowered, v in header_triples(response.headers) if lowered not in _SKIPPED]
+    kept = [(k, v) for k, v in response.headers.raw if k.lower() not in _SKIPPED]
     lines += [k + b": " + v for k, v in kept]
     lines.append(b"")
     lines.append(response.content)
     return b"\r\n".join(lines)
 
 
-def _load(raw: bytes, request: httpx.Request) -> httpx.Response:
+def _load(raw: bytes, request: httpx2.Request) -> httpx2.Response:
     head, _, body = raw.partition(b"\r\n\r\n")
     status, *lines = head.split(b"\r\n")
     headers = [_header(line) for line in lines]
-    return httpx.Response(int(status), headers=headers, content=body, request=request)
+    return httpx2.Response(int(status), headers=headers, content=body, request=request)
 
 
 def _header(line: bytes) -> tuple[bytes, bytes]:
@@ -122,17 +121,17 @@ class ResponseCache:
         return CacheStats(self._hits[integration], self._misses[integration])
 
 
-class CacheLayer(httpx.AsyncBaseTransport):
+class CacheLayer(httpx2.AsyncBaseTransport):
     """Answers repeated idempotent reads from the cache."""
 
     def __init__(
-        self, inner: httpx.AsyncBaseTransport, cache: ResponseCache, default_ttl: float
+        self, inner: httpx2.AsyncBaseTransport, cache: ResponseCache, default_ttl: float
     ) -> None:
         self._inner = inner
         self.cache = cache
         self.default_ttl = default_ttl
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
         ctx = call_context(request)
         ttl = self.default_ttl if ctx.cache_ttl is None else ctx.cache_ttl
         if ttl <= 0 or request.method.upper() not in _CACHEABLE:

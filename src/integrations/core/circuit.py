@@ -14,7 +14,7 @@ import datetime as dt
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-import httpx
+import httpx2
 
 from integrations.core.clock import Clock
 from integrations.core.context import call_context
@@ -149,19 +149,19 @@ class CircuitBreaker:
                 _log.exception("circuit.listener_failed", integration=self.integration)
 
 
-class CircuitLayer(httpx.AsyncBaseTransport):
+class CircuitLayer(httpx2.AsyncBaseTransport):
     """Refuses calls while open; counts 5xx, timeouts and connection errors as failures."""
 
-    def __init__(self, inner: httpx.AsyncBaseTransport, breaker: CircuitBreaker) -> None:
+    def __init__(self, inner: httpx2.AsyncBaseTransport, breaker: CircuitBreaker) -> None:
         self._inner = inner
         self.breaker = breaker
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
         call_context(request)
         trial_until = await self.breaker.enter()
         try:
             response = await self._inner.handle_async_request(request)
-        except httpx.TransportError:
+        except httpx2.TransportError:
             await self.breaker.record_failure()
             raise
         except BaseException:

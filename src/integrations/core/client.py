@@ -17,31 +17,28 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
+import httpx2
 
 from integrations.core.cache import CacheLayer, ResponseCache, generate_cache_key
 from integrations.core.circuit import CircuitBreaker, CircuitLayer, CircuitListener
 from integrations.core.clock import Clock, SystemClock
 from integrations.core.context import EXTENSION, CallContext, Priority
-from integrations.core.engines import DEFAULT_ENGINE, EngineName, create_transport
 from integrations.core.errormap import ErrorMap
 from integrations.core.ratelimit import RateLimiter, RateLimitLayer
+from integrations.core.records import CallRecorder, MemoryCallRecorder, MetricsSink
 from integrations.core.retry import RetryLayer, RetryPolicy
 from integrations.core.spec import ProviderSpec
 from integrations.core.state import MemoryStateStore, StateStore
 from integrations.core.summary import record_for
+from integrations.core.transport import ATTEMPT_TIMEOUT, create_transport
 from integrations.core.urls import BaseURL
 from integrations.errors import CircuitOpenError, IntegrationError, error_for_transport
 from integrations.logging import current_trace_id, get_logger, log_enabled, register_secret
-from integrations.telemetry.metrics import MetricsRecorder
-from integrations.telemetry.recorder import CallRecorder, MemoryCallRecorder
 
 __all__ = ["BaseIntegration", "Fallback", "HealthResult"]
 
-Fallback = Callable[[], Awaitable[httpx.Response] | httpx.Response]
+Fallback = Callable[[], Awaitable[httpx2.Response] | httpx2.Response]
 _WRITES = frozenset({"POST", "PATCH"})
-_BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})  # httpx sends Content-Length: 0 for these
-_NO_BODY = httpx.ByteStream(b"")
 _log = get_logger()
 
 
@@ -52,20 +49,6 @@ class HealthResult:
     healthy: bool
     latency_ms: float
     message: str = ""
-
-
-def _bodiless_request(method: str, url: httpx.URL, headers: httpx.Headers) -> httpx.Request:
-    """`httpx.Request(method, url, headers=headers, stream=<empty>)` after `read()`, with the
-    same attributes set directly: httpx's constructor would copy the URL and headers it is
-    given and read the empty stream (tests/integrations/core/test_urls.py compares the two)."""
-    request = httpx.Request.__new__(httpx.Request)
-    request.method = method
-    request.url = url
-    request.headers = headers
-    request.extensions = {}
-    request.stream = _NO_BODY
-    request._content = b""
-    return request
 
 
 class BaseIntegration(abc.ABC):
@@ -90,15 +73,15 @@ class BaseIntegration(abc.ABC):
         credentials: Mapping[str, str] | None = None,
         store: StateStore | None = None,
         clock: Clock | None = None,
-        transport: httpx.AsyncBaseTransport | None = None,
-        engine: EngineName = DEFAULT_ENGINE,
+        transport: httpx2.AsyncBaseTransport | None = None,
         recorder: CallRecorder | None = None,
-        metrics: MetricsRecorder | None = None,
+        metrics: MetricsSink | None = None,
         circuit_listeners: list[CircuitListener] | None = None,
         rng: Callable[[], float] = random.random,
         is_mock: bool = False,
         connect_timeout: float | None = None,
         max_connections: int = 100,
+        http2: bool = False,
     ) -> None:
         self.spec = spec
         self.credentials = dict(credentials or {})
@@ -107,7 +90,7 @@ class BaseIntegration(abc.ABC):
         self.clock = clock or SystemClock()
         self.store = store or MemoryStateStore(self.clock)
         self.recorder = recorder or MemoryCallRecorder()
-        self.metrics = metrics or MetricsRecorder()
+        self.metrics = metrics
         self.is_mock = is_mock
         self.errors = ErrorMap(spec)
         self._base_url = BaseURL(spec.base_url)
@@ -115,7 +98,13 @@ class BaseIntegration(abc.ABC):
         connect = min(connect_timeout, seconds) if connect_timeout else seconds
         self._timeouts = {"connect": connect, "read": seconds, "write": seconds, "pool": seconds}
         bottom = self.wrap_transport(
-            transport or create_transport(engine, timeout=seconds, max_connections=max_connections)
+            transport
+            or create_transport(
+                timeout=seconds,
+                connect_timeout=connect_timeout,
+                max_connections=max_connections,
+                http2=http2,
+            )
         )
         self.limiter = RateLimiter(
             spec.name,
@@ -128,7 +117,7 @@ class BaseIntegration(abc.ABC):
             spec.name, spec.circuit, self.store, self.clock, circuit_listeners
         )
         self.cache = ResponseCache(self.store)
-        layers: httpx.AsyncBaseTransport = RateLimitLayer(bottom, self.limiter)
+        layers: httpx2.AsyncBaseTransport = RateLimitLayer(bottom, self.limiter)
         layers = CircuitLayer(layers, self.breaker)
         layers = RetryLayer(layers, RetryPolicy(spec.retry, rng), self.clock)
         self._chain = CacheLayer(layers, self.cache, spec.cache_ttl_seconds)
@@ -137,7 +126,7 @@ class BaseIntegration(abc.ABC):
     def name(self) -> str:
         return self.spec.name
 
-    def wrap_transport(self, bottom: httpx.AsyncBaseTransport) -> httpx.AsyncBaseTransport:
+    def wrap_transport(self, bottom: httpx2.AsyncBaseTransport) -> httpx2.AsyncBaseTransport:
         """Hook: a connector may wrap the engine (or the simulator) it is given, e.g. to read
         vendor hints; the pipeline's layers then run over what it returns. Called once, from
         `__init__`, after `self.clock` is set."""
@@ -147,7 +136,7 @@ class BaseIntegration(abc.ABC):
     async def health_check(self) -> HealthResult:
         """Probe the vendor cheaply (an authenticated read)."""
 
-    def generate_cache_key(self, request: httpx.Request) -> str:
+    def generate_cache_key(self, request: httpx2.Request) -> str:
         """The cache key `call()` would use for `request`."""
         return generate_cache_key(self.name, request)
 
@@ -162,7 +151,7 @@ class BaseIntegration(abc.ABC):
         data: Mapping[str, Any] | None = None,
         files: Mapping[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
-    ) -> httpx.Request:
+    ) -> httpx2.Request:
         """A request to `path` under the base URL, authenticated, with an idempotency key
         on writes when the vendor supports one (generated once, reused by every attempt)."""
         query = {k: v for k, v in (params or {}).items() if v is not None}
@@ -178,15 +167,7 @@ class BaseIntegration(abc.ABC):
         if key_header and method in _WRITES:
             merged.setdefault(key_header, uuid.uuid4().hex)
         url = self._base_url.join(path, query)
-        if json is None and content is None and data is None and files is None:
-            # No body: skip httpx's body encoding and header merging (a third of the cost of
-            # building a request); add the two headers it would add, exactly as it adds them.
-            names = {k.lower() for k in merged} if headers else ()
-            auto = {} if "host" in names else {"Host": url.netloc.decode("ascii")}
-            if method in _BODY_METHODS and "content-length" not in names:
-                auto["Content-Length"] = "0"
-            return _bodiless_request(method, url, httpx.Headers({**auto, **merged}))
-        return httpx.Request(
+        return httpx2.Request(
             method, url, json=json, content=content, data=data, files=files, headers=merged
         )
 
@@ -200,7 +181,7 @@ class BaseIntegration(abc.ABC):
         priority: Priority = "interactive",
         cache_ttl: float | None = None,
         **kw: Any,
-    ) -> httpx.Response:
+    ) -> httpx2.Response:
         """`build_request` then `call`, for the common case."""
         request = self.build_request(method, path, **kw)
         return await self.call(
@@ -209,13 +190,13 @@ class BaseIntegration(abc.ABC):
 
     async def call(
         self,
-        request: httpx.Request,
+        request: httpx2.Request,
         *,
         operation: str,
         fallback: Fallback | None = None,
         priority: Priority = "interactive",
         cache_ttl: float | None = None,
-    ) -> httpx.Response:
+    ) -> httpx2.Response:
         """Send `request` through the whole pipeline; the single entry point.
 
         Returns the successful response (2xx/3xx). On an open circuit returns `fallback()`
@@ -226,16 +207,17 @@ class BaseIntegration(abc.ABC):
         """
         ctx = CallContext(self.name, operation, priority, cache_ttl, is_mock=self.is_mock)
         request.extensions[EXTENSION] = ctx
-        request.extensions["timeout"] = self._timeouts  # read by the engines, never written
+        request.extensions["timeout"] = self._timeouts  # read by httpcore2, never written
+        request.extensions[ATTEMPT_TIMEOUT] = self.spec.timeout_seconds
         started = time.perf_counter()
-        response: httpx.Response | None = None
+        response: httpx2.Response | None = None
         error: IntegrationError | None = None
         try:
             response = await self._chain.handle_async_request(request)
             await response.aread()
             if response.status_code >= 400:
                 error = self.errors.to_error(response, now=self.clock.now())
-        except httpx.TransportError as exc:
+        except httpx2.TransportError as exc:
             error = error_for_transport(exc, provider=self.name)
         except IntegrationError as exc:
             error = exc
@@ -251,15 +233,16 @@ class BaseIntegration(abc.ABC):
     def _finish(
         self,
         ctx: CallContext,
-        request: httpx.Request,
-        response: httpx.Response | None,
+        request: httpx2.Request,
+        response: httpx2.Response | None,
         error: IntegrationError | None,
         started: float,
     ) -> None:
         duration_ms = (time.perf_counter() - started) * 1000
         record = record_for(ctx, request, response, error, duration_ms, current_trace_id())
         self.recorder.record(record)
-        self.metrics.observe(record)
+        if self.metrics is not None:
+            self.metrics.observe(record)
         level = logging.INFO if error is None else logging.WARNING
         if log_enabled(level, self.name):  # a dropped line would still build its event
             (_log.info if error is None else _log.warning)(

@@ -1,6 +1,6 @@
 """Per-call context that travels with the request through every layer.
 
-Layers are plain `httpx.AsyncBaseTransport` wrappers, so what they need to know about the
+Layers are plain `httpx2.AsyncBaseTransport` wrappers, so what they need to know about the
 logical call (operation, priority, cache TTL) and what they report back (attempts, cache hit,
 limiter waits) rides in `request.extensions`.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-import httpx
+import httpx2
 
 __all__ = ["EXTENSION", "CallContext", "call_context"]
 
@@ -48,7 +48,7 @@ class CallContext:
         return max(0, self.attempts - 1)
 
 
-def call_context(request: httpx.Request) -> CallContext:
+def call_context(request: httpx2.Request) -> CallContext:
     """The context of `request`; a bare one when a layer is used on its own."""
     ctx = request.extensions.get(EXTENSION)
     if not isinstance(ctx, CallContext):

@@ -10,7 +10,7 @@ import datetime as dt
 import json
 from typing import Any
 
-import httpx
+import httpx2
 
 from integrations.core.backoff import server_wait
 from integrations.core.spec import ProviderSpec
@@ -49,7 +49,7 @@ class ErrorMap:
                     )
         return detail, fields
 
-    def to_error(self, response: httpx.Response, *, now: float) -> ProviderError:
+    def to_error(self, response: httpx2.Response, *, now: float) -> ProviderError:
         """The error for a >= 400 response."""
         text = response.text if response.content else ""
         try:

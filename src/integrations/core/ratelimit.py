@@ -20,12 +20,11 @@ import datetime as dt
 import math
 from collections import Counter
 
-import httpx
+import httpx2
 
 from integrations.core.backoff import server_wait
 from integrations.core.clock import Clock
 from integrations.core.context import Priority, call_context
-from integrations.core.engines_common import header_triples
 from integrations.core.spec import RateLimitRule
 from integrations.core.state import StateStore, Window
 from integrations.errors import RateLimitedError
@@ -95,12 +94,12 @@ class RateLimiter:
             plan.append((rule, Window(key, rule.limit, period), Window(key, background, period)))
         return plan
 
-    def _windows(self, request: httpx.Request, priority: Priority) -> _Plan:
+    def _windows(self, request: httpx2.Request, priority: Priority) -> _Plan:
         """The windows `request` spends in, its cost, and its FIFO lane."""
         known = self._unconditional.get(priority)
         return known if known is not None else self._match(request, priority)
 
-    def _match(self, request: httpx.Request | None, priority: Priority) -> _Plan:
+    def _match(self, request: httpx2.Request | None, priority: Priority) -> _Plan:
         windows: list[Window] = []
         cost = 1
         background = priority == "background"
@@ -115,13 +114,13 @@ class RateLimiter:
         return windows, cost, (priority, tuple(w.key for w in windows))
 
     async def try_acquire(
-        self, request: httpx.Request, priority: Priority = "interactive"
+        self, request: httpx2.Request, priority: Priority = "interactive"
     ) -> float:
         """Spend budget without waiting: 0.0 when admitted, else the seconds to wait."""
         windows, cost, _ = self._windows(request, priority)
         return await self._store.acquire_windows(windows, cost, self._block_key)
 
-    async def acquire(self, request: httpx.Request, priority: Priority = "interactive") -> float:
+    async def acquire(self, request: httpx2.Request, priority: Priority = "interactive") -> float:
         """Wait (in arrival order) until the budget admits `request`; returns seconds waited.
 
         Raises:
@@ -163,7 +162,7 @@ class RateLimiter:
                 await self._clock.sleep(wait)
                 waited += wait
 
-    async def update_from_response(self, response: httpx.Response) -> None:
+    async def update_from_response(self, response: httpx2.Response) -> None:
         """Correct the budget from what the vendor said: 429 and exhausted-budget headers."""
         if response.status_code == 429:
             hinted = server_wait(response.headers, self._clock.now())
@@ -187,13 +186,13 @@ class RateLimiter:
         )
 
 
-def _budget_signal(response: httpx.Response) -> bool:
+def _budget_signal(response: httpx2.Response) -> bool:
     """True for answers that speak about our budget: 503 with Retry-After, or a remaining
     budget of zero."""
     if response.status_code == 503:
         return True
-    for _, name, value in header_triples(response.headers):  # every answer comes here
-        if name in _REMAINING and value.strip() in (b"0", b"0.0"):
+    for name, value in response.headers.raw:  # every answer comes here
+        if name.lower() in _REMAINING and value.strip() in (b"0", b"0.0"):
             return True
     return False
 
@@ -201,14 +200,14 @@ def _budget_signal(response: httpx.Response) -> bool:
 _REMAINING = frozenset({b"x-ratelimit-remaining", b"ratelimit-remaining"})
 
 
-class RateLimitLayer(httpx.AsyncBaseTransport):
+class RateLimitLayer(httpx2.AsyncBaseTransport):
     """Waits for budget before each attempt and learns from each answer."""
 
-    def __init__(self, inner: httpx.AsyncBaseTransport, limiter: RateLimiter) -> None:
+    def __init__(self, inner: httpx2.AsyncBaseTransport, limiter: RateLimiter) -> None:
         self._inner = inner
         self.limiter = limiter
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
         ctx = call_context(request)
         waited = await self.limiter.acquire(request, ctx.priority)
         if waited:

@@ -14,7 +14,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import httpx
+import httpx2
 
 from integrations.core.backoff import full_jitter, server_wait
 from integrations.core.clock import Clock
@@ -52,28 +52,28 @@ class RetryPolicy:
     def decide(
         self,
         attempt: int,
-        outcome: httpx.Response | BaseException,
-        request: httpx.Request,
+        outcome: httpx2.Response | BaseException,
+        request: httpx2.Request,
         now: float,
     ) -> Decision:
         """The decision after attempt number `attempt` (1-based) ended with `outcome`."""
         spec = self.spec
-        if isinstance(outcome, httpx.Response):
+        if isinstance(outcome, httpx2.Response):
             if outcome.status_code not in spec.statuses:
                 return Decision(False, 0.0, f"status {outcome.status_code} is final")
             what = f"status {outcome.status_code}"
-        elif isinstance(outcome, httpx.TransportError):
+        elif isinstance(outcome, httpx2.TransportError):
             what = type(outcome).__name__
         else:
             return Decision(False, 0.0, f"{type(outcome).__name__} is not retried")
         # A 429 means the vendor refused before doing anything, so even a write without an
         # idempotency key is safe to send again; a 5xx or a timeout may have been processed.
-        refused = isinstance(outcome, httpx.Response) and outcome.status_code == 429
+        refused = isinstance(outcome, httpx2.Response) and outcome.status_code == 429
         if request.method.upper() in _WRITES and not refused and not self._has_key(request):
             return Decision(False, 0.0, f"{what}: a {request.method} without idempotency key")
         if attempt >= spec.max_attempts:
             return Decision(False, 0.0, f"{what}: {attempt} attempt(s) exhausted")
-        hinted = server_wait(outcome.headers, now) if isinstance(outcome, httpx.Response) else None
+        hinted = server_wait(outcome.headers, now) if isinstance(outcome, httpx2.Response) else None
         if hinted is not None:
             if hinted > spec.cap_seconds:
                 return Decision(False, hinted, f"{what}: server asks {hinted:.1f}s > cap")
@@ -87,33 +87,33 @@ class RetryPolicy:
         )
         return Decision(True, wait, f"{what}: backoff {wait:.2f}s")
 
-    def _has_key(self, request: httpx.Request) -> bool:
+    def _has_key(self, request: httpx2.Request) -> bool:
         header = self.spec.idempotency_header
         return header is not None and header in request.headers
 
 
-class RetryLayer(httpx.AsyncBaseTransport):
+class RetryLayer(httpx2.AsyncBaseTransport):
     """Runs attempts until the policy says stop; every attempt is logged."""
 
-    def __init__(self, inner: httpx.AsyncBaseTransport, policy: RetryPolicy, clock: Clock) -> None:
+    def __init__(self, inner: httpx2.AsyncBaseTransport, policy: RetryPolicy, clock: Clock) -> None:
         self._inner = inner
         self._policy = policy
         self._clock = clock
         self._retried = policy.spec.statuses
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
         ctx = call_context(request)
         attempt = 0
         while True:
             attempt += 1
             ctx.attempts = attempt
-            outcome: httpx.Response | BaseException
+            outcome: httpx2.Response | BaseException
             try:
                 outcome = await self._inner.handle_async_request(request)
-            except httpx.TransportError as exc:
+            except httpx2.TransportError as exc:
                 outcome = exc
             final = False
-            if isinstance(outcome, httpx.Response) and outcome.status_code not in self._retried:
+            if isinstance(outcome, httpx2.Response) and outcome.status_code not in self._retried:
                 if not log_enabled(logging.DEBUG, ctx.integration):
                     # The common case, a final answer: nothing to decide, wait for or log.
                     return outcome
@@ -137,7 +137,7 @@ class RetryLayer(httpx.AsyncBaseTransport):
                 if isinstance(outcome, BaseException):
                     raise outcome
                 return outcome
-            if isinstance(outcome, httpx.Response):
+            if isinstance(outcome, httpx2.Response):
                 await outcome.aclose()
             await self._clock.sleep(decision.wait)
 

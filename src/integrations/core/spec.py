@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
-import httpx
+import httpx2
 
 from integrations.runtime_config import IntegrationSettings
 
@@ -64,7 +64,7 @@ class RateLimitRule:
     cost: int = 1
     name: str = ""
 
-    def matches(self, request: httpx.Request) -> bool:
+    def matches(self, request: httpx2.Request) -> bool:
         """True when this rule governs `request`."""
         if self.methods is not None and request.method.upper() not in self.methods:
             return False

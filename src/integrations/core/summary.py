@@ -10,12 +10,12 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-import httpx
+import httpx2
 
 from integrations.core.context import CallContext
+from integrations.core.records import CallRecord, RedactedDetails
 from integrations.errors import IntegrationError
 from integrations.logging import redact, redact_text
-from integrations.telemetry.recorder import CallRecord, RedactedDetails
 
 __all__ = ["record_for"]
 
@@ -28,10 +28,10 @@ def _preview(content: bytes) -> str:
 
 
 def _details(
-    url: httpx.URL,
-    request_headers: httpx.Headers,
+    url: httpx2.URL,
+    request_headers: httpx2.Headers,
     request_body: tuple[bytes, int],
-    response: tuple[int, httpx.Headers, bytes, int] | None,
+    response: tuple[int, httpx2.Headers, bytes, int] | None,
     error: IntegrationError | None,
     attempts: tuple[str, ...] = (),
 ) -> RedactedDetails:
@@ -63,14 +63,14 @@ def _details(
 
 def record_for(
     ctx: CallContext,
-    request: httpx.Request,
-    response: httpx.Response | None,
+    request: httpx2.Request,
+    response: httpx2.Response | None,
     error: IntegrationError | None,
     duration_ms: float,
     trace_id: str,
 ) -> CallRecord:
     """Build the call record; URL, bodies and error text are redacted when first read."""
-    content = request.content if isinstance(request.stream, httpx.ByteStream) else b""
+    content = request.content if isinstance(request.stream, httpx2.ByteStream) else b""
     answer = None
     if response is not None:
         body = response.content

@@ -1,30 +1,58 @@
-"""Request URLs under a connector's base URL, built without re-parsing the base every time.
+"""Request URLs under a connector's base URL, and path parameters that stay one segment.
 
-`httpx.URL(str)` validates and percent-encodes every character of the whole URL (≈ 20 µs, the
-largest single cost of building a request). The base URL never changes, so it is parsed once;
-a path made only of characters httpx would leave as they are is then joined to it directly.
-Anything else (other characters, dot segments, an absolute URL, a query or fragment inside
-the path) goes through httpx's own parser, so both ways give the same URL
-(tests/integrations/core/test_urls.py checks that property).
+An id a caller or an AI agent passes (`tag="../../forms/VICTIM"`) must never change which
+endpoint is called. `api_path()` percent-encodes every parameter as one path segment:
+`/`, `?`, `#`, `%`, and the dot segments `.` and `..` all arrive as data, never as structure.
 """
 
 from __future__ import annotations
 
-import re
+import string
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import quote
 
-import httpx
+import httpx2
 
-__all__ = ["BaseURL"]
+__all__ = ["BaseURL", "api_path", "quote_segment"]
 
-# Unreserved and sub-delimiter characters plus ':', '@' and '/': httpx quotes none of them
-# in a path. '%' is left out on purpose (httpx re-encodes invalid escapes).
-_PLAIN_PATH = re.compile(r"/[A-Za-z0-9\-._~!$&'()*+,;=:@/]*")
+_FIELDS = string.Formatter()
+
+
+def quote_segment(value: object) -> str:
+    """`value` as one percent-encoded path segment.
+
+    Every byte outside RFC 3986's unreserved set is encoded, so the segment has no `/`,
+    `?`, `#` or raw `%`; "." and ".." (which a URL parser would resolve away) are encoded
+    whole. An empty value would collapse two slashes into a different path, so it is refused.
+    """
+    text = str(value)
+    if not text:
+        raise ValueError("a path parameter may not be empty")
+    if text in (".", ".."):
+        return text.replace(".", "%2E")
+    return quote(text, safe="")
+
+
+def api_path(template: str, /, **params: object) -> str:
+    """`template` with each `{name}` replaced by `params[name]` as one encoded segment.
+
+    Args:
+        template: e.g. "/forms/{form_id}/webhooks/{tag}"; names must match `params`.
+
+    Raises:
+        ValueError: a parameter is empty; KeyError: a name in the template has no value.
+    """
+    parts: list[str] = []
+    for literal, name, _, _ in _FIELDS.parse(template):
+        parts.append(literal)
+        if name is not None:
+            parts.append(quote_segment(params[name]))
+    return "".join(parts)
 
 
 class BaseURL:
-    """A parsed base URL that builds `httpx.URL`s for paths under it.
+    """A connector's base URL, which builds the `httpx2.URL` of each path under it.
 
     Args:
         base: e.g. "https://api.pandadoc.com" (a path prefix such as "/v2" is kept).
@@ -32,31 +60,23 @@ class BaseURL:
 
     def __init__(self, base: str) -> None:
         self.text = base.rstrip("/")
-        self._url = httpx.URL(self.text)
-        self._prefix = self._url.raw_path.decode("ascii").rstrip("/")
-        # httpx keeps a parsed URL as a `ParseResult`; build from it only if it still does.
-        parsed = getattr(self._url, "_uri_reference", None)
-        usable = hasattr(parsed, "_replace") and not self._url.query and not self._url.fragment
-        self._parsed: Any = parsed if usable else None
+        self.url = httpx2.URL(self.text)
 
-    def join(self, path: str, params: Mapping[str, Any] | None = None) -> httpx.URL:
-        """`base + path` with `params` as the query string, exactly as httpx would build it."""
-        if path.startswith(("http://", "https://")):
-            return httpx.URL(path, params=params or None) if params else httpx.URL(path)
-        full = self._prefix + path
-        if self._parsed is None or not _PLAIN_PATH.fullmatch(full) or _has_dot_segment(full):
-            text = self.text + path
-            return httpx.URL(text, params=params) if params else httpx.URL(text)
-        query = str(httpx.QueryParams(params)) if params else None
-        joined = httpx.URL.__new__(httpx.URL)
-        # Positional, not `_replace`: a namedtuple's `_replace` costs four times as much.
-        base = self._parsed
-        joined._uri_reference = type(base)(
-            base.scheme, base.userinfo, base.host, base.port, full, query, base.fragment
-        )
-        return joined
+    @property
+    def origin(self) -> tuple[str, str, int | None]:
+        """(scheme, host, port): where this connector's credentials may be sent."""
+        return _origin(self.url)
+
+    def join(self, path: str, params: Mapping[str, Any] | None = None) -> httpx2.URL:
+        """`base + path` with `params` as the query string; an absolute URL stays as it is."""
+        text = path if path.startswith(("http://", "https://")) else self.text + path
+        return httpx2.URL(text, params=params) if params else httpx2.URL(text)
+
+    def owns(self, url: httpx2.URL) -> bool:
+        """Whether `url` is on this base URL's origin (scheme, host and port)."""
+        return _origin(url) == self.origin
 
 
-def _has_dot_segment(path: str) -> bool:
-    """Whether `path` has a "." or ".." segment (httpx would remove it)."""
-    return "/." in path and any(s in (".", "..") for s in path.split("/"))
+def _origin(url: httpx2.URL) -> tuple[str, str, int | None]:
+    default = {"https": 443, "http": 80}.get(url.scheme)
+    return (url.scheme, url.host, url.port or default)

@@ -11,7 +11,7 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
-import httpx
+import httpx2
 from pydantic import BaseModel
 
 from integrations.core.client import BaseIntegration, HealthResult
@@ -39,7 +39,7 @@ class MockIntegration(BaseIntegration):
         self,
         spec: ProviderSpec | None = None,
         *,
-        transport: httpx.AsyncBaseTransport | None = None,
+        transport: httpx2.AsyncBaseTransport | None = None,
         **kw: Any,
     ) -> None:
         if not isinstance(transport, SimulatorTransport):

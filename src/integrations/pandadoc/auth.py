@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 
 from integrations.environment import load_prefixed
 from integrations.errors import ConfigError, ProviderError
@@ -90,7 +90,7 @@ def build_refresh_request(
     client_secret: str,
     refresh_token: str,
     scope: str | None = None,
-) -> httpx.Request:
+) -> httpx2.Request:
     """`POST {base_url}/oauth2/access_token` with the refresh grant, form-encoded (no I/O)."""
     form = {
         "grant_type": "refresh_token",
@@ -100,7 +100,7 @@ def build_refresh_request(
     }
     if scope:
         form["scope"] = scope
-    return httpx.Request(
+    return httpx2.Request(
         "POST",
         base_url.rstrip("/") + TOKEN_PATH,
         data=form,
@@ -145,7 +145,7 @@ class TokenRefresher:
         self,
         credentials: dict[str, str],
         base_url: str,
-        send: Callable[[httpx.Request], Awaitable[httpx.Response]],
+        send: Callable[[httpx2.Request], Awaitable[httpx2.Response]],
         listener: TokenListener | None = None,
     ) -> None:
         self.credentials = credentials

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
-import httpx
+import httpx2
 
 from integrations.core.client import BaseIntegration, Fallback, HealthResult
 from integrations.core.context import Priority
@@ -103,7 +103,7 @@ class PandaDocIntegration(BaseIntegration):
             token_listener,
         )
 
-    def wrap_transport(self, bottom: httpx.AsyncBaseTransport) -> httpx.AsyncBaseTransport:
+    def wrap_transport(self, bottom: httpx2.AsyncBaseTransport) -> httpx2.AsyncBaseTransport:
         return VendorHints(bottom)
 
     @property
@@ -128,7 +128,7 @@ class PandaDocIntegration(BaseIntegration):
         )
         return HealthResult(True, (time.perf_counter() - started) * 1000, "pandadoc answered")
 
-    def build_request(self, method: str, path: str, **kw: Any) -> httpx.Request:
+    def build_request(self, method: str, path: str, **kw: Any) -> httpx2.Request:
         """As for any connector; with OAuth the header is `Authorization: Bearer <token>`."""
         request = super().build_request(method, path, **kw)
         token = self.credentials.get("access_token")
@@ -147,7 +147,7 @@ class PandaDocIntegration(BaseIntegration):
         cache_ttl: float | None = None,
         extensions: Mapping[str, Any] | None = None,
         **kw: Any,
-    ) -> httpx.Response:
+    ) -> httpx2.Response:
         """`build_request` then `call`; `extensions` ride on the request (rule matchers)."""
         request = self.build_request(method, path, **kw)
         request.extensions.update(extensions or {})
@@ -157,13 +157,13 @@ class PandaDocIntegration(BaseIntegration):
 
     async def call(
         self,
-        request: httpx.Request,
+        request: httpx2.Request,
         *,
         operation: str,
         fallback: Fallback | None = None,
         priority: Priority = "interactive",
         cache_ttl: float | None = None,
-    ) -> httpx.Response:
+    ) -> httpx2.Response:
         """The pipeline call, plus one OAuth refresh on 401 (throttled writes are retried by
         the pipeline: a 429 means nothing was processed)."""
         options: dict[str, Any] = {
@@ -182,7 +182,7 @@ class PandaDocIntegration(BaseIntegration):
         request.headers["Authorization"] = f"Bearer {self.credentials['access_token']}"
         return await BaseIntegration.call(self, request, **options)
 
-    def _refreshable(self, exc: ProviderError, request: httpx.Request) -> bool:
+    def _refreshable(self, exc: ProviderError, request: httpx2.Request) -> bool:
         return (
             exc.status == 401
             and not isinstance(exc, ForbiddenError | TokenRefreshError)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import httpx
+import httpx2
 
 from integrations.core.errormap import ErrorMap
 from integrations.errors import (
@@ -148,7 +148,7 @@ def _join(messages: Any) -> str:
     return str(messages)
 
 
-def _parse(response: httpx.Response) -> Any:
+def _parse(response: httpx2.Response) -> Any:
     try:
         return json.loads(response.content) if response.content else None
     except ValueError:
@@ -182,7 +182,7 @@ class PandaDocErrorMap(ErrorMap):
             return ": ".join(parts) or None, {}
         return super().details(body)
 
-    def to_error(self, response: httpx.Response, *, now: float) -> ProviderError:
+    def to_error(self, response: httpx2.Response, *, now: float) -> ProviderError:
         error = super().to_error(response, now=now)
         body = _parse(response)
         if not isinstance(body, dict):

@@ -10,20 +10,20 @@ from __future__ import annotations
 
 import re
 
-import httpx
+import httpx2
 
 __all__ = ["VendorHints"]
 
 _AVAILABLE_IN = re.compile(r"available in (\d+(?:\.\d+)?) second", re.IGNORECASE)
 
 
-class VendorHints(httpx.AsyncBaseTransport):
+class VendorHints(httpx2.AsyncBaseTransport):
     """Rewrites the wait hints of answers (see the module docstring)."""
 
-    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+    def __init__(self, inner: httpx2.AsyncBaseTransport) -> None:
         self._inner = inner
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
         response = await self._inner.handle_async_request(request)
         if response.status_code != 429 or "retry-after" in response.headers:
             return response
@@ -33,7 +33,7 @@ class VendorHints(httpx.AsyncBaseTransport):
             return response
         headers = [(k, v) for k, v in response.headers.items() if k != "content-encoding"]
         headers.append(("Retry-After", str(round(float(found.group(1))))))
-        return httpx.Response(429, headers=headers, content=content, request=request)
+        return httpx2.Response(429, headers=headers, content=content, request=request)
 
     async def aclose(self) -> None:
         await self._inner.aclose()

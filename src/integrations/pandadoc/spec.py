@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-import httpx
+import httpx2
 
 from integrations.core.spec import AuthSpec, CircuitSpec, ProviderSpec, RateLimitRule, RetrySpec
 from integrations.errors import ConfigError
@@ -88,7 +88,7 @@ LIMIT_PROFILES: dict[str, dict[str, int]] = {
 }
 
 
-def _create_source(request: httpx.Request) -> str:
+def _create_source(request: httpx2.Request) -> str:
     source = request.extensions.get(CREATE_SOURCE)
     if isinstance(source, str):
         return source
@@ -103,7 +103,7 @@ class CreateRule(RateLimitRule):
 
     source: str = "template"
 
-    def matches(self, request: httpx.Request) -> bool:
+    def matches(self, request: httpx2.Request) -> bool:
         return RateLimitRule.matches(self, request) and _create_source(request) == self.source
 
 

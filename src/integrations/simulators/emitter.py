@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
+import httpx2
 
 __all__ = ["Delivery", "Signature", "WebhookEmitter"]
 
@@ -70,7 +70,7 @@ class WebhookEmitter:
         *,
         retry_delays: tuple[float, ...] = (),
         stop_statuses: frozenset[int] = frozenset(),
-        transport: httpx.AsyncBaseTransport | None = None,
+        transport: httpx2.AsyncBaseTransport | None = None,
     ) -> None:
         self._sign = sign
         self.retry_delays = retry_delays
@@ -117,7 +117,7 @@ class WebhookEmitter:
     async def _attempt(self, delivery: Delivery) -> bool:
         at = dt.datetime.now(dt.UTC).isoformat()
         try:
-            async with httpx.AsyncClient(transport=self.transport, timeout=10.0) as client:
+            async with httpx2.AsyncClient(transport=self.transport, timeout=10.0) as client:
                 answer = await client.post(
                     delivery.url,
                     content=delivery.body,
@@ -126,7 +126,7 @@ class WebhookEmitter:
                 )
             status: int | None = answer.status_code
             error = None
-        except httpx.HTTPError as exc:
+        except httpx2.HTTPError as exc:
             status, error = None, type(exc).__name__
         delivery.attempts.append({"at": at, "status": status, "error": error})
         delivery.delivered = status is not None and 200 <= status < 300

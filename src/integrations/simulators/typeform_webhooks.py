@@ -23,7 +23,7 @@ import ipaddress
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
+import httpx2
 from pydantic import BaseModel, ConfigDict
 
 from integrations.simulators.emitter import Delivery, Signature, WebhookEmitter
@@ -96,7 +96,7 @@ class TypeformEmitter(WebhookEmitter):
         *,
         retry_delays: tuple[float, ...] = DEFAULT_RETRY_DELAYS,
         backoff_delays: tuple[float, ...] = DEFAULT_BACKOFF_DELAYS,
-        transport: httpx.AsyncBaseTransport | None = None,
+        transport: httpx2.AsyncBaseTransport | None = None,
     ) -> None:
         super().__init__(
             sign_typeform,

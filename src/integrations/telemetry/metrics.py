@@ -10,7 +10,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from statistics import quantiles
 
-from integrations.telemetry.recorder import CallRecord
+from integrations.core.records import CallRecord
 
 __all__ = ["MetricsRecorder", "OperationStats", "percentile"]
 

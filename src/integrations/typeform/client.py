@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 
 from integrations.core.client import BaseIntegration, HealthResult
 from integrations.core.spec import ProviderSpec
@@ -45,16 +45,16 @@ class RateLimitStatus:
     sampled_requests: int
 
 
-class _SendTimes(httpx.AsyncBaseTransport):
+class _SendTimes(httpx2.AsyncBaseTransport):
     """Remembers when the last requests actually left (every attempt counts), on the
     client's clock: the limiter's clock, so status and limiter agree under a virtual clock."""
 
-    def __init__(self, inner: httpx.AsyncBaseTransport, now: Callable[[], float]) -> None:
+    def __init__(self, inner: httpx2.AsyncBaseTransport, now: Callable[[], float]) -> None:
         self._inner = inner
         self._now = now
         self.times: deque[float] = deque(maxlen=_WINDOW)
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
         self.times.append(self._now())
         return await self._inner.handle_async_request(request)
 
@@ -103,7 +103,7 @@ class TypeformIntegration(BaseIntegration):
                 detail="expect 429 answers unless the account has a higher limit",
             )
 
-    def wrap_transport(self, bottom: httpx.AsyncBaseTransport) -> httpx.AsyncBaseTransport:
+    def wrap_transport(self, bottom: httpx2.AsyncBaseTransport) -> httpx2.AsyncBaseTransport:
         # On the client's clock: the limiter's, so status and limiter agree under a virtual one.
         self._sent = _SendTimes(bottom, self.clock.now)
         return self._sent

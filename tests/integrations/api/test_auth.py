@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 import fastapi.routing
-import httpx
+import httpx2
 import pytest
 from _pytest.mark import ParameterSet
 from starlette.routing import BaseRoute, Mount, Route
@@ -73,11 +73,11 @@ def _body(method: str) -> dict[str, Any] | None:
 
 
 @pytest.fixture(name="client")
-async def _client(settings: Settings, services: Services) -> AsyncIterator[httpx.AsyncClient]:
+async def _client(settings: Settings, services: Services) -> AsyncIterator[httpx2.AsyncClient]:
     app = create_app(settings, services)
     app.state.services = services
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+    transport = httpx2.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx2.AsyncClient(transport=transport, base_url="http://test") as client:
         yield client
 
 
@@ -107,7 +107,7 @@ def test_route_table_is_fully_checked() -> None:
     ],
 )
 async def test_protected_route_refuses(
-    client: httpx.AsyncClient, method: str, path: str, headers: dict[str, str]
+    client: httpx2.AsyncClient, method: str, path: str, headers: dict[str, str]
 ) -> None:
     """A missing, wrong or malformed token gets 401 `unauthorized` with a Bearer challenge."""
     response = await client.request(method, path, headers=headers, json=_body(method))
@@ -119,7 +119,7 @@ async def test_protected_route_refuses(
 
 @pytest.mark.parametrize(("method", "path"), PROTECTED)
 async def test_bootstrap_token_is_accepted(
-    client: httpx.AsyncClient, method: str, path: str
+    client: httpx2.AsyncClient, method: str, path: str
 ) -> None:
     """INTEGRATIONS_ADMIN_TOKEN opens every protected route."""
     response = await client.request(method, path, headers=BOOTSTRAP, json=_body(method))
@@ -129,7 +129,7 @@ async def test_bootstrap_token_is_accepted(
 
 
 async def test_created_token_works_until_revoked(
-    client: httpx.AsyncClient, services: Services
+    client: httpx2.AsyncClient, services: Services
 ) -> None:
     """A stored token is accepted, and refused once it is revoked."""
     created = await _create_token(services)
@@ -146,7 +146,7 @@ async def test_created_token_works_until_revoked(
 
 
 async def test_token_with_wrong_secret_is_refused(
-    client: httpx.AsyncClient, services: Services
+    client: httpx2.AsyncClient, services: Services
 ) -> None:
     """The id of a real token with another secret is not enough."""
     created = await _create_token(services)
@@ -156,7 +156,7 @@ async def test_token_with_wrong_secret_is_refused(
 
 
 async def test_token_name_is_recorded_as_the_changer(
-    client: httpx.AsyncClient, services: Services
+    client: httpx2.AsyncClient, services: Services
 ) -> None:
     """A change made with a stored token is attributed to `token:<name>` in the history."""
     created = await _create_token(services, name="deploy-bot")
@@ -173,7 +173,7 @@ async def test_token_name_is_recorded_as_the_changer(
 
 
 async def test_token_with_longest_name_can_change_config(
-    client: httpx.AsyncClient, services: Services
+    client: httpx2.AsyncClient, services: Services
 ) -> None:
     """A token whose name has the allowed 128 characters can still change a configuration."""
     created = await _create_token(services, name="n" * 128)

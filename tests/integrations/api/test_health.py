@@ -6,7 +6,7 @@ import socket
 from pathlib import Path
 
 import anyio
-import httpx
+import httpx2
 import pytest
 
 from integrations import __version__
@@ -17,12 +17,12 @@ from integrations.services import Services
 from integrations.storage import migrate
 
 
-async def _healthz(settings: Settings, services: Services) -> httpx.Response:
+async def _healthz(settings: Settings, services: Services) -> httpx2.Response:
     """GET /healthz without a lifespan: the services are handed to the app directly."""
     app = create_app(settings, services)
     app.state.services = services
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+    transport = httpx2.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx2.AsyncClient(transport=transport, base_url="http://test") as client:
         return await client.get("/healthz")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 from sqlalchemy import select
 
@@ -27,17 +27,17 @@ UPDATE: dict[str, Any] = {
 
 
 @pytest.fixture(name="client")
-async def _client(settings: Settings, services: Services) -> AsyncIterator[httpx.AsyncClient]:
+async def _client(settings: Settings, services: Services) -> AsyncIterator[httpx2.AsyncClient]:
     app = create_app(settings, services)
     app.state.services = services
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(
+    transport = httpx2.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx2.AsyncClient(
         transport=transport, base_url="http://test", headers=AUTH
     ) as client:
         yield client
 
 
-async def test_list_shows_every_connector_disabled(client: httpx.AsyncClient) -> None:
+async def test_list_shows_every_connector_disabled(client: httpx2.AsyncClient) -> None:
     """Every registry connector is listed, sorted, disabled until someone enables it."""
     response = await client.get(URL)
 
@@ -51,7 +51,7 @@ async def test_list_shows_every_connector_disabled(client: httpx.AsyncClient) ->
         assert item["config"]["credentials"] == {}
 
 
-async def test_get_shows_registry_defaults(client: httpx.AsyncClient) -> None:
+async def test_get_shows_registry_defaults(client: httpx2.AsyncClient) -> None:
     """An unconfigured connector reads as its documented defaults."""
     response = await client.get(f"{URL}/pandadoc")
 
@@ -70,7 +70,7 @@ async def test_get_shows_registry_defaults(client: httpx.AsyncClient) -> None:
     ],
 )
 async def test_unknown_integration_is_404(
-    client: httpx.AsyncClient, method: str, suffix: str
+    client: httpx2.AsyncClient, method: str, suffix: str
 ) -> None:
     """An unknown name answers 404 in the JSON error shape, naming it."""
     body = {} if method == "PATCH" else None
@@ -83,7 +83,7 @@ async def test_unknown_integration_is_404(
     assert "pandadoc" in error["message"]
 
 
-async def test_patch_applies_and_masks_credentials(client: httpx.AsyncClient) -> None:
+async def test_patch_applies_and_masks_credentials(client: httpx2.AsyncClient) -> None:
     """A partial update is applied, and the credentials come back masked, never in clear."""
     response = await client.patch(f"{URL}/pandadoc", json=UPDATE)
 
@@ -107,7 +107,7 @@ async def test_patch_applies_and_masks_credentials(client: httpx.AsyncClient) ->
 
 
 async def test_credentials_are_encrypted_at_rest(
-    client: httpx.AsyncClient, services: Services
+    client: httpx2.AsyncClient, services: Services
 ) -> None:
     """The stored row holds a Fernet token that decrypts to the credentials, not the clear value."""
     await client.patch(f"{URL}/pandadoc", json=UPDATE)
@@ -123,7 +123,7 @@ async def test_credentials_are_encrypted_at_rest(
     assert services.box.decrypt_json(row.credentials) == {"api_key": RAW_SECRET}
 
 
-async def test_patch_keeps_fields_not_sent(client: httpx.AsyncClient) -> None:
+async def test_patch_keeps_fields_not_sent(client: httpx2.AsyncClient) -> None:
     """A later update of one field leaves the earlier ones, credentials included, in place."""
     await client.patch(f"{URL}/pandadoc", json=UPDATE)
     response = await client.patch(f"{URL}/pandadoc", json={"timeout_seconds": 5})
@@ -136,7 +136,7 @@ async def test_patch_keeps_fields_not_sent(client: httpx.AsyncClient) -> None:
     assert config["version"] == 2
 
 
-async def test_history_is_newest_first_and_masked(client: httpx.AsyncClient) -> None:
+async def test_history_is_newest_first_and_masked(client: httpx2.AsyncClient) -> None:
     """Each change is recorded with who made it and masked old and new values."""
     await client.patch(f"{URL}/pandadoc", json=UPDATE)
     await client.patch(f"{URL}/pandadoc", json={"enabled": False})
@@ -176,7 +176,7 @@ async def test_history_is_newest_first_and_masked(client: httpx.AsyncClient) -> 
     ],
 )
 async def test_bad_patch_is_422_and_changes_nothing(
-    client: httpx.AsyncClient, body: dict[str, Any], fields: set[str]
+    client: httpx2.AsyncClient, body: dict[str, Any], fields: set[str]
 ) -> None:
     """An invalid update names every bad field and leaves the stored configuration as it was."""
     before = (await client.patch(f"{URL}/pandadoc", json=UPDATE)).json()["config"]
@@ -203,7 +203,7 @@ async def test_bad_patch_is_422_and_changes_nothing(
         pytest.param(b'"enabled"', id="string"),
     ],
 )
-async def test_malformed_body_is_422(client: httpx.AsyncClient, content: bytes) -> None:
+async def test_malformed_body_is_422(client: httpx2.AsyncClient, content: bytes) -> None:
     """A body that is not a JSON object is a validation error, never a 500."""
     response = await client.patch(
         f"{URL}/pandadoc", content=content, headers={"Content-Type": "application/json"}
@@ -214,7 +214,7 @@ async def test_malformed_body_is_422(client: httpx.AsyncClient, content: bytes) 
     assert (await client.get(f"{URL}/pandadoc")).json()["config"]["version"] == 0
 
 
-async def test_nested_patch_merges_field_by_field(client: httpx.AsyncClient) -> None:
+async def test_nested_patch_merges_field_by_field(client: httpx2.AsyncClient) -> None:
     """Patching one retry field keeps the other retry fields."""
     await client.patch(f"{URL}/mock", json={"retry": {"max_attempts": 5}})
     response = await client.patch(f"{URL}/mock", json={"retry": {"base_seconds": 2}})
@@ -223,7 +223,7 @@ async def test_nested_patch_merges_field_by_field(client: httpx.AsyncClient) -> 
     assert retry["max_attempts"] == 5 and retry["base_seconds"] == 2
 
 
-async def test_empty_patch_changes_nothing(client: httpx.AsyncClient) -> None:
+async def test_empty_patch_changes_nothing(client: httpx2.AsyncClient) -> None:
     """An empty PATCH writes no version and no history row."""
     await client.patch(f"{URL}/mock", json={"enabled": True})
     response = await client.patch(f"{URL}/mock", json={})
@@ -233,7 +233,7 @@ async def test_empty_patch_changes_nothing(client: httpx.AsyncClient) -> None:
 
 
 async def test_undecryptable_secret_is_a_server_error(
-    client: httpx.AsyncClient, services: Services
+    client: httpx2.AsyncClient, services: Services
 ) -> None:
     """A secret stored under a lost key answers 500 with a clear code, not a 422."""
     await client.patch(f"{URL}/pandadoc", json={"credentials": {"api_key": RAW_SECRET}})
@@ -257,8 +257,8 @@ async def test_unexpected_error_is_json_500_with_trace_id(
     async def boom() -> None:
         raise RuntimeError("token=supersecret123 exploded")
 
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+    transport = httpx2.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx2.AsyncClient(transport=transport, base_url="http://test") as client:
         response = await client.get("/boom", headers={"X-Trace-Id": "trace-abc"})
     assert response.status_code == 500
     body = response.json()["error"]

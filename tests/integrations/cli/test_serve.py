@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-import httpx
+import httpx2
 import pytest
 
 from integrations.storage.migrate import head_revision
@@ -26,7 +26,7 @@ def _free_port() -> int:
     return port
 
 
-def _wait_healthy(url: str, process: subprocess.Popen[bytes], log: Path) -> httpx.Response:
+def _wait_healthy(url: str, process: subprocess.Popen[bytes], log: Path) -> httpx2.Response:
     """Poll `url` until it answers 200; fail early when the server process exits."""
     deadline = time.monotonic() + STARTUP_TIMEOUT_S
     last: str = "no answer"
@@ -34,8 +34,8 @@ def _wait_healthy(url: str, process: subprocess.Popen[bytes], log: Path) -> http
         if process.poll() is not None:
             pytest.fail(f"serve exited with {process.returncode}:\n{log.read_text()}")
         try:
-            response = httpx.get(url, timeout=2)
-        except httpx.TransportError as exc:
+            response = httpx2.get(url, timeout=2)
+        except httpx2.TransportError as exc:
             last = repr(exc)
         else:
             if response.status_code == 200:

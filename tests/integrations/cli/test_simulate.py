@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-import httpx
+import httpx2
 import pytest
 from typer.testing import CliRunner
 
@@ -33,9 +33,9 @@ def test_simulate_serves_control_api(tmp_path: Path, vendor: str) -> None:
         state = _wait_healthy(f"{base}/_sim/state", process, log).json()
         assert state["name"] == vendor and state["seed"] == 3
         plan = {"route": "*", "plan": {"script": "503"}}
-        assert httpx.put(f"{base}/_sim/faults", json=plan).status_code == 200
-        assert httpx.get(f"{base}/anything").status_code == 503
-        assert httpx.get(f"{base}/_sim/requests").json()["items"][0]["status"] == 503
+        assert httpx2.put(f"{base}/_sim/faults", json=plan).status_code == 200
+        assert httpx2.get(f"{base}/anything").status_code == 503
+        assert httpx2.get(f"{base}/_sim/requests").json()["items"][0]["status"] == 503
     finally:
         process.terminate()
         process.wait(timeout=10)

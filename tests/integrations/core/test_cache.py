@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import httpx
+import httpx2
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -23,12 +23,12 @@ BODIES = st.sampled_from([b"", b"{}", b'{"a":1}'])
 
 
 @st.composite
-def requests(draw: st.DrawFn) -> tuple[tuple[object, ...], httpx.Request]:
+def requests(draw: st.DrawFn) -> tuple[tuple[object, ...], httpx2.Request]:
     """A request and the tuple of what makes it distinct."""
     method, path, params = draw(METHODS), draw(PATHS), draw(PARAMS)
     token, body = draw(TOKENS), draw(BODIES)
     headers = {"Authorization": token} if token else {}
-    request = httpx.Request(
+    request = httpx2.Request(
         method, "https://api.example.org" + path, params=params, headers=headers, content=body
     )
     return (method, path, tuple(sorted(params.items())), token, body), request
@@ -44,8 +44,8 @@ def test_property_31_key_equal_iff_request_equal(a: tuple, b: tuple) -> None:  #
 
 def test_query_order_does_not_matter() -> None:
     """Query parameters in another order are the same request."""
-    one = httpx.Request("GET", "https://h/x?a=1&b=2")
-    two = httpx.Request("GET", "https://h/x?b=2&a=1")
+    one = httpx2.Request("GET", "https://h/x?a=1&b=2")
+    two = httpx2.Request("GET", "https://h/x?b=2&a=1")
     assert generate_cache_key("demo", one) == generate_cache_key("demo", two)
     assert generate_cache_key("demo", one) != generate_cache_key("other", one)
 

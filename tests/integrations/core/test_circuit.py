@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
-import httpx
+import httpx2
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -49,7 +49,7 @@ async def test_property_21_open_breaker_uses_fallback_without_network() -> None:
         with pytest.raises(ProviderServerError):
             await client.request("GET", "/x", operation="get_x")
     assert len(vendor.seen) == 5
-    fallback = httpx.Response(200, json={"cached": True})
+    fallback = httpx2.Response(200, json={"cached": True})
     for _ in range(3):
         response = await client.request("GET", "/x", operation="get_x", fallback=lambda: fallback)
         assert response.json() == {"cached": True}
@@ -67,8 +67,8 @@ async def test_async_fallback_is_awaited() -> None:
     with pytest.raises(ProviderServerError):
         await client.request("GET", "/x", operation="get_x")
 
-    async def fallback() -> httpx.Response:
-        return httpx.Response(204)
+    async def fallback() -> httpx2.Response:
+        return httpx2.Response(204)
 
     assert (await client.request("GET", "/x", operation="x", fallback=fallback)).status_code == 204
 
@@ -84,7 +84,7 @@ async def test_four_hundreds_do_not_count() -> None:
 
 async def test_transport_errors_count() -> None:
     """Connection errors and timeouts are counted failures."""
-    vendor = ScriptedVendor(script=[httpx.ConnectError("x"), httpx.ReadTimeout("y")])
+    vendor = ScriptedVendor(script=[httpx2.ConnectError("x"), httpx2.ReadTimeout("y")])
     client = make_client(vendor, max_attempts=1, threshold=2)
     for _ in range(2):
         with pytest.raises(Exception, match="demo"):
@@ -104,7 +104,7 @@ async def test_property_22_single_trial_then_recovery(concurrent: int) -> None:
     gate = asyncio.Event()
     vendor = ScriptedVendor(script=[500])
 
-    async def slow_vendor(request: httpx.Request) -> httpx.Response:
+    async def slow_vendor(request: httpx2.Request) -> httpx2.Response:
         if vendor.seen:  # every call after the first failure is the trial: hold it
             await gate.wait()
         return vendor(request)
@@ -123,7 +123,7 @@ async def test_property_22_single_trial_then_recovery(concurrent: int) -> None:
     await asyncio.sleep(0.01)
     gate.set()
     results = await asyncio.gather(*tasks, return_exceptions=True)
-    ok = [r for r in results if isinstance(r, httpx.Response)]
+    ok = [r for r in results if isinstance(r, httpx2.Response)]
     refused = [r for r in results if isinstance(r, CircuitOpenError)]
     assert len(ok) == 1 and len(refused) == concurrent - 1
     assert len(vendor.seen) == 2

@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 import json
 
-import httpx
+import httpx2
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -100,7 +100,7 @@ async def test_property_47_to_50_request_and_response_logged_redacted() -> None:
 
 async def test_transport_error_is_mapped_and_recorded() -> None:
     """A connection failure becomes a ConnectError with a record and no status."""
-    client = make_client(ScriptedVendor(script=[httpx.ConnectError("refused")]), max_attempts=1)
+    client = make_client(ScriptedVendor(script=[httpx2.ConnectError("refused")]), max_attempts=1)
     with pytest.raises(IntegrationError, match="connection failed"):
         await client.request("GET", "/x", operation="get_x")
     record = client.recorder.records[-1]  # type: ignore[attr-defined]
@@ -135,7 +135,7 @@ def test_query_auth_and_absolute_urls() -> None:
     )
     client = DemoIntegration(
         spec,
-        transport=httpx.MockTransport(lambda r: httpx.Response(200)),
+        transport=httpx2.MockTransport(lambda r: httpx2.Response(200)),
         credentials={"key": "juso-key-123456"},
         clock=VirtualClock(),
     )

@@ -8,7 +8,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 import redis.exceptions
 from sqlalchemy import select
@@ -131,8 +131,8 @@ async def test_five_500s_open_the_breaker(server: RunningServer, db: Database) -
         assert refused.value.next_attempt_at is not None
         assert refused.value.next_attempt_at > before + dt.timedelta(seconds=50)
 
-        def fallback() -> httpx.Response:
-            return httpx.Response(200, json={"from": "fallback"})
+        def fallback() -> httpx2.Response:
+            return httpx2.Response(200, json={"from": "fallback"})
 
         answer = await client.request("GET", "/items", operation="list_items", fallback=fallback)
     finally:
@@ -159,7 +159,7 @@ async def test_half_open_lets_one_trial_through(server: RunningServer, store: St
             *(client.request("GET", "/items", operation="list_items") for _ in range(5)),
             return_exceptions=True,
         )
-        answered = [o for o in outcomes if isinstance(o, httpx.Response)]
+        answered = [o for o in outcomes if isinstance(o, httpx2.Response)]
         refused = [o for o in outcomes if isinstance(o, CircuitOpenError)]
         assert (len(answered), len(refused)) == (1, 4), outcomes
         assert answered[0].status_code == 200

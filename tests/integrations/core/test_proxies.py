@@ -14,7 +14,7 @@ import ssl
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-import httpx
+import httpx2
 import pytest
 import trustme
 
@@ -64,7 +64,7 @@ def test_route_from_the_table() -> None:
         None,
     )
     assert Proxies(table).route("https", "skip.me", 443) is None
-    with pytest.raises(httpx.ProxyError, match="http:// proxies only"):
+    with pytest.raises(httpx2.ProxyError, match="http:// proxies only"):
         Proxies({"https": "https://secure.proxy:443"}).route("https", "a.example", 443)
 
 
@@ -191,11 +191,11 @@ async def test_https_origin_goes_through_a_connect_tunnel(engine: EngineName) ->
 
 @ENGINES
 async def test_refused_tunnel_is_a_proxy_error(engine: EngineName) -> None:
-    """A 407 to CONNECT fails the request with httpx.ProxyError naming the status."""
+    """A 407 to CONNECT fails the request with httpx2.ProxyError naming the status."""
     async with proxying(b"Basic never") as proxy:
         transport = create_transport(engine, proxies={"https": proxy.url})
         try:
-            with pytest.raises(httpx.ProxyError, match="407"):
+            with pytest.raises(httpx2.ProxyError, match="407"):
                 await send(transport, req("GET", "https://localhost:9/x"))
         finally:
             await transport.aclose()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
-import httpx
+import httpx2
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -18,7 +18,7 @@ from integrations.core.state import MemoryStateStore
 from integrations.errors import RateLimitedError
 from tests.helpers.pipeline import ScriptedVendor, make_client
 
-GET = httpx.Request("GET", "https://api.example.org/documents")
+GET = httpx2.Request("GET", "https://api.example.org/documents")
 
 
 def _limiter(clock: VirtualClock, *rules: RateLimitRule, **kw: float) -> RateLimiter:
@@ -122,11 +122,11 @@ async def test_endpoint_rules_and_costs() -> None:
     send = RateLimitRule(1, 60.0, methods=frozenset({"POST"}), path=r"/send$", cost=1)
     bulk = RateLimitRule(4, 60.0, path=r"/bulk", cost=2)
     limiter = _limiter(clock, send, bulk)
-    post_send = httpx.Request("POST", "https://h/docs/1/send")
+    post_send = httpx2.Request("POST", "https://h/docs/1/send")
     assert await limiter.try_acquire(post_send) == 0
     assert await limiter.try_acquire(post_send) > 0
     assert await limiter.try_acquire(GET) == 0  # no rule matches: unlimited
-    bulk_req = httpx.Request("GET", "https://h/bulk")
+    bulk_req = httpx2.Request("GET", "https://h/bulk")
     assert [await limiter.try_acquire(bulk_req) == 0 for _ in range(3)] == [True, True, False]
     assert send.label == "1/60s"
 

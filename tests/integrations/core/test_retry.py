@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import email.utils
 
-import httpx
+import httpx2
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -16,11 +16,11 @@ from integrations.errors import BadRequestError, RateLimitedError, ServiceUnavai
 from tests.helpers.pipeline import ScriptedVendor, make_client
 
 NOW = 1_700_000_000.0
-GET = httpx.Request("GET", "https://x/y")
+GET = httpx2.Request("GET", "https://x/y")
 
 
-def _response(status: int, **headers: str) -> httpx.Response:
-    return httpx.Response(status, headers=headers)
+def _response(status: int, **headers: str) -> httpx2.Response:
+    return httpx2.Response(status, headers=headers)
 
 
 @given(
@@ -73,17 +73,17 @@ def test_retry_after_http_date_and_reset_headers() -> None:
         pytest.param(_response(503), "POST", {}, False, id="post-without-key"),
         pytest.param(_response(429), "POST", {}, True, id="429-post-refused-so-safe"),
         pytest.param(_response(503), "PATCH", {"Idempotency-Key": "k"}, True, id="patch-with-key"),
-        pytest.param(httpx.ConnectError("x"), "GET", {}, True, id="connect-error"),
-        pytest.param(httpx.ReadTimeout("x"), "GET", {}, True, id="timeout"),
+        pytest.param(httpx2.ConnectError("x"), "GET", {}, True, id="connect-error"),
+        pytest.param(httpx2.ReadTimeout("x"), "GET", {}, True, id="timeout"),
         pytest.param(ValueError("x"), "GET", {}, False, id="not-transport"),
     ],
 )
 def test_what_is_retried(
-    outcome: httpx.Response | Exception, method: str, headers: dict[str, str], retry: bool
+    outcome: httpx2.Response | Exception, method: str, headers: dict[str, str], retry: bool
 ) -> None:
     """429, 5xx, timeouts and connection errors are retried; other 4xx and keyless writes not."""
     policy = RetryPolicy(RetrySpec(max_attempts=3, idempotency_header="Idempotency-Key"))
-    request = httpx.Request(method, "https://x/y", headers=headers)
+    request = httpx2.Request(method, "https://x/y", headers=headers)
     assert policy.decide(1, outcome, request, NOW).retry is retry
 
 

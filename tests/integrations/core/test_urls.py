@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import string
 
-import httpx
+import httpx2
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -30,9 +30,9 @@ PARAMS = st.dictionaries(
 )
 
 
-def _reference(base: str, path: str, params: dict[str, object]) -> httpx.URL:
+def _reference(base: str, path: str, params: dict[str, object]) -> httpx2.URL:
     url = base.rstrip("/") + path
-    return httpx.URL(url, params=params) if params else httpx.URL(url)
+    return httpx2.URL(url, params=params) if params else httpx2.URL(url)
 
 
 @given(st.sampled_from(BASES), st.lists(SEGMENT, max_size=4), PARAMS)
@@ -50,7 +50,7 @@ def test_plain_paths_take_the_fast_way() -> None:
     """The common path builds no string for httpx to parse (and still equals httpx's URL)."""
     base = BaseURL("https://api.pandadoc.com/public/v1/")
     url = base.join("/documents/abc123/send", {"page": 2})
-    assert url == httpx.URL("https://api.pandadoc.com/public/v1/documents/abc123/send?page=2")
+    assert url == httpx2.URL("https://api.pandadoc.com/public/v1/documents/abc123/send?page=2")
     assert url.raw_path == b"/public/v1/documents/abc123/send?page=2"
 
 
@@ -60,7 +60,7 @@ def test_absolute_urls_and_dot_segments() -> None:
     assert (
         str(base.join("https://files.example.com/x", {"a": 1})) == "https://files.example.com/x?a=1"
     )
-    assert str(base.join("/a/../b/./c")) == str(httpx.URL("https://api.example.com/v1/a/../b/./c"))
+    assert str(base.join("/a/../b/./c")) == str(httpx2.URL("https://api.example.com/v1/a/../b/./c"))
 
 
 class _Client(BaseIntegration):
@@ -87,7 +87,7 @@ def test_body_less_requests_equal_httpx(
     merged = {**headers}
     if method.upper() in ("POST", "PATCH") and spec.retry.idempotency_header:
         merged[spec.retry.idempotency_header] = got.headers[spec.retry.idempotency_header]
-    expected = httpx.Request(
+    expected = httpx2.Request(
         method, "https://api.example.com/v1/things/1", params=params or None, headers=merged
     )
     assert got.method == expected.method and got.url == expected.url

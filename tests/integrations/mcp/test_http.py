@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-import httpx
+import httpx2
 import httpx2
 import mcp
 import pytest
@@ -45,8 +45,8 @@ async def test_mcp_refuses_without_admin_token(
     app: FastAPI, path: str, headers: dict[str, str]
 ) -> None:
     """Without a valid admin token `/mcp` answers 401 `unauthorized` with a Bearer challenge."""
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url=BASE) as client:
+    transport = httpx2.ASGITransport(app=app)
+    async with httpx2.AsyncClient(transport=transport, base_url=BASE) as client:
         body = {"jsonrpc": "2.0", "id": 1, "method": "tools/list"}
         response = await client.post(path, json=body, headers=headers)
 

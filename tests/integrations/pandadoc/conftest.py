@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 from dotenv import dotenv_values
 
@@ -87,10 +87,10 @@ async def _client(sim: PandaDocSimulator, clock: LinkedClock) -> AsyncIterator[P
 
 
 @pytest.fixture(name="sim_http")
-async def _sim_http(sim: PandaDocSimulator) -> AsyncIterator[httpx.AsyncClient]:
+async def _sim_http(sim: PandaDocSimulator) -> AsyncIterator[httpx2.AsyncClient]:
     """Raw HTTP to the simulator, for checks behind the connector's back."""
     headers = {"Authorization": f"API-Key {KEY}"}
-    async with httpx.AsyncClient(
+    async with httpx2.AsyncClient(
         transport=SimulatorTransport(sim), base_url=API, headers=headers
     ) as http:
         yield http

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
-import httpx
+import httpx2
 import pytest
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -44,13 +44,13 @@ from tests.integrations.pandadoc.conftest import KEY, LinkedClock, make_client
 TEMPLATES = "/public/v1/templates"
 
 
-def _offline() -> httpx.AsyncBaseTransport:
+def _offline() -> httpx2.AsyncBaseTransport:
     """For tests that build clients and never call out: any request fails the test."""
 
-    def refuse(request: httpx.Request) -> httpx.Response:
+    def refuse(request: httpx2.Request) -> httpx2.Response:
         raise AssertionError(f"unexpected request to {request.url}")
 
-    return httpx.MockTransport(refuse)
+    return httpx2.MockTransport(refuse)
 
 
 def _limits(spec: PandaDocSpec) -> dict[str, int]:
@@ -204,7 +204,7 @@ def test_invalid_limit_options_are_config_errors(options: dict[str, Any]) -> Non
 def test_create_rules_tell_template_from_pdf(request_kw: dict[str, Any], rule: str) -> None:
     """Both creates share `POST /documents`; the extension, else the body, picks the window."""
     ext = request_kw.pop("ext", None)
-    request = httpx.Request("POST", "https://api.pandadoc.com/public/v1/documents", **request_kw)
+    request = httpx2.Request("POST", "https://api.pandadoc.com/public/v1/documents", **request_kw)
     if ext:
         request.extensions[CREATE_SOURCE] = ext
     matched = [r.name for r in rate_limits_for() if r.matches(request)]
@@ -304,14 +304,14 @@ class TokenEndpoint:
         return app
 
 
-class Routes(httpx.AsyncBaseTransport):
+class Routes(httpx2.AsyncBaseTransport):
     """OAuth paths to the token endpoint, everything else to the simulator."""
 
     def __init__(self, sim: PandaDocSimulator, tokens: TokenEndpoint) -> None:
         self.api = SimulatorTransport(sim)
-        self.oauth = httpx.ASGITransport(app=tokens.app())
+        self.oauth = httpx2.ASGITransport(app=tokens.app())
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
         target = self.oauth if request.url.path.startswith("/oauth2") else self.api
         return await target.handle_async_request(request)
 

@@ -15,7 +15,7 @@ from email import policy
 from email.parser import BytesParser
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 
 from tests.integrations.pandadoc.conftest import (
@@ -64,14 +64,14 @@ from tests.helpers.openapi import SpecRequest
 UPLOAD_KEY = "/public/v1/documents?upload"
 
 
-class Recorder(httpx.AsyncBaseTransport):
+class Recorder(httpx2.AsyncBaseTransport):
     """Keeps every request that reaches the bottom of the client's pipeline."""
 
-    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+    def __init__(self, inner: httpx2.AsyncBaseTransport) -> None:
         self.inner = inner
-        self.requests: list[httpx.Request] = []
+        self.requests: list[httpx2.Request] = []
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
         await request.aread()
         self.requests.append(request)
         return await self.inner.handle_async_request(request)
@@ -196,7 +196,7 @@ def _registry(spec: dict[str, Any]) -> Registry[Any]:
     )
 
 
-def _upload_failures(request: httpx.Request, spec: dict[str, Any]) -> list[str]:
+def _upload_failures(request: httpx2.Request, spec: dict[str, Any]) -> list[str]:
     """The multipart upload checked against the `?upload` operation's schema."""
     schema = spec["paths"][UPLOAD_KEY]["post"]["requestBody"]["content"]["multipart/form-data"]
     head = f"Content-Type: {request.headers['content-type']}\r\n\r\n".encode()
@@ -274,7 +274,7 @@ def test_the_validator_refuses_bad_requests(
     api: OpenAPI, method: str, path: str, kwargs: dict[str, Any]
 ) -> None:
     """A negative control: requests breaking the spec do fail validation."""
-    request = httpx.Request(
+    request = httpx2.Request(
         method, f"https://api.pandadoc.com{path}", headers={"Authorization": "API-Key k"}, **kwargs
     )
     assert api.unmarshal_request(SpecRequest(request)).errors

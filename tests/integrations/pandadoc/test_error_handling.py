@@ -6,7 +6,7 @@ import dataclasses
 import math
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 from structlog.testing import capture_logs
 
@@ -121,9 +121,9 @@ async def test_vendor_refusals_keep_their_meaning(
         await ops.get_document_details(client, "NoSuchDocument")
 
 
-def _answer(status: int, body: Any = None, **headers: str) -> httpx.Response:
-    content = b"" if body is None else httpx.Response(200, json=body).content
-    return httpx.Response(status, content=content, headers=headers)
+def _answer(status: int, body: Any = None, **headers: str) -> httpx2.Response:
+    content = b"" if body is None else httpx2.Response(200, json=body).content
+    return httpx2.Response(status, content=content, headers=headers)
 
 
 @pytest.mark.parametrize(
@@ -153,7 +153,7 @@ def _answer(status: int, body: Any = None, **headers: str) -> httpx.Response:
     ],
 )
 def test_error_map_reads_every_body_shape(
-    response: httpx.Response, message: str, fields: dict[str, str]
+    response: httpx2.Response, message: str, fields: dict[str, str]
 ) -> None:
     """`{detail: {field: [msg]}}`, v2 `{code, details}`, OAuth `{error}` and odd bodies all
     give a readable message and the field errors."""

@@ -7,7 +7,7 @@ import datetime as dt
 import json
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import func, select
@@ -80,7 +80,7 @@ async def test_create_send_sign_reaches_our_documents_table(
     sign; PandaDoc's signed webhooks reach our endpoint, the worker marks the local
     document completed with both signatures, and the signed PDF downloads."""
     sim = create_simulator(seed=11)
-    sim.emitter.transport = httpx.ASGITransport(app=app)
+    sim.emitter.transport = httpx2.ASGITransport(app=app)
     clock = LinkedClock(sim)
     client = make_client(sim, clock)
     hook = await ops.create_webhook_subscription(
@@ -123,8 +123,8 @@ async def test_a_tampered_delivery_is_refused(app: FastAPI, services: Services) 
     """A body that does not match its `?signature=` is 401 and stores nothing."""
     await _enable(services, webhook_secret="shared-key-0123456789")
     body = json.dumps([{"event": "document_state_changed", "data": {"id": "D"}}]).encode()
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="https://integrations.test") as http:
+    transport = httpx2.ASGITransport(app=app)
+    async with httpx2.AsyncClient(transport=transport, base_url="https://integrations.test") as http:
         answer = await http.post(
             "/api/v1/webhooks/pandadoc", content=body, params={"signature": "00" * 32}
         )

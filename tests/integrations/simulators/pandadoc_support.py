@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 from fastapi import FastAPI, Request, Response
 
@@ -93,7 +93,7 @@ def _sim() -> PandaDocSimulator:
 
 
 @pytest.fixture(name="client")
-async def _client(sim: PandaDocSimulator) -> AsyncIterator[httpx.AsyncClient]:
+async def _client(sim: PandaDocSimulator) -> AsyncIterator[httpx2.AsyncClient]:
     async with client_for(sim) as client:
         yield client
 
@@ -101,18 +101,18 @@ async def _client(sim: PandaDocSimulator) -> AsyncIterator[httpx.AsyncClient]:
 @pytest.fixture(name="receiver")
 def _receiver(sim: PandaDocSimulator) -> Receiver:
     receiver = Receiver()
-    sim.emitter.transport = httpx.ASGITransport(app=receiver.app())
+    sim.emitter.transport = httpx2.ASGITransport(app=receiver.app())
     return receiver
 
 
-def client_for(sim: PandaDocSimulator, **kwargs: Any) -> httpx.AsyncClient:
+def client_for(sim: PandaDocSimulator, **kwargs: Any) -> httpx2.AsyncClient:
     """A client talking to `sim` in-process with a valid API key."""
     headers = kwargs.pop("headers", AUTH)
     transport = kwargs.pop("transport", None) or SimulatorTransport(sim)
-    return httpx.AsyncClient(transport=transport, base_url=API, headers=headers, **kwargs)
+    return httpx2.AsyncClient(transport=transport, base_url=API, headers=headers, **kwargs)
 
 
-async def first_template(client: httpx.AsyncClient) -> dict[str, Any]:
+async def first_template(client: httpx2.AsyncClient) -> dict[str, Any]:
     """The details of the first seeded template ("Sales Proposal": Client, Sender)."""
     listed = (await client.get("/public/v1/templates")).json()["results"]
     template_id = listed[0]["id"]
@@ -122,7 +122,7 @@ async def first_template(client: httpx.AsyncClient) -> dict[str, Any]:
     return details
 
 
-async def create_doc(client: httpx.AsyncClient, **extra: Any) -> dict[str, Any]:
+async def create_doc(client: httpx2.AsyncClient, **extra: Any) -> dict[str, Any]:
     """Create a document from the first template with a Client and a Sender signer."""
     template = await first_template(client)
     body = {
@@ -139,7 +139,7 @@ async def create_doc(client: httpx.AsyncClient, **extra: Any) -> dict[str, Any]:
     return created
 
 
-async def ready_doc(client: httpx.AsyncClient, sim: PandaDocSimulator, **extra: Any) -> str:
+async def ready_doc(client: httpx2.AsyncClient, sim: PandaDocSimulator, **extra: Any) -> str:
     """A document already processed to `document.draft`; returns its id."""
     doc = await create_doc(client, **extra)
     await sim.advance(sim.config.processing_delay)
@@ -147,7 +147,7 @@ async def ready_doc(client: httpx.AsyncClient, sim: PandaDocSimulator, **extra: 
 
 
 async def subscribe(
-    client: httpx.AsyncClient, receiver: Receiver, name: str = "hook", **extra: object
+    client: httpx2.AsyncClient, receiver: Receiver, name: str = "hook", **extra: object
 ) -> dict[str, object]:
     """Subscribe `receiver` (path `/name`) to every document event; remembers the key."""
     body = {"name": name, "url": f"https://receiver.test/{name}", "triggers": ALL_DOC_EVENTS}

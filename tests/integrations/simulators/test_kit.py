@@ -8,7 +8,7 @@ import hmac
 import json
 from collections.abc import AsyncIterator
 
-import httpx
+import httpx2
 import pytest
 from fastapi import FastAPI, Request
 
@@ -28,12 +28,12 @@ def _sim() -> MockSimulator:
 
 
 @pytest.fixture(name="client")
-async def _client(sim: MockSimulator) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(transport=SimulatorTransport(sim), base_url="http://sim") as c:
+async def _client(sim: MockSimulator) -> AsyncIterator[httpx2.AsyncClient]:
+    async with httpx2.AsyncClient(transport=SimulatorTransport(sim), base_url="http://sim") as c:
         yield c
 
 
-async def test_scripted_statuses_in_order(client: httpx.AsyncClient, sim: Simulator) -> None:
+async def test_scripted_statuses_in_order(client: httpx2.AsyncClient, sim: Simulator) -> None:
     """A scripted "503, 503, 200" is observed exactly in that order, then normal answers."""
     sim.faults.set("GET /items/*", FaultPlan(script="503, 503, 200"))
     statuses = [(await client.get("/items/1")).status_code for _ in range(4)]
@@ -42,7 +42,7 @@ async def test_scripted_statuses_in_order(client: httpx.AsyncClient, sim: Simula
 
 
 async def test_rate_limit_answers_429_with_retry_after(
-    client: httpx.AsyncClient, sim: Simulator
+    client: httpx2.AsyncClient, sim: Simulator
 ) -> None:
     """Over the window the simulator answers 429 with Retry-After and the limit headers."""
     sim.set_rate_limits([SimRateLimit(limit=2, period_seconds=60, route="^GET /items")])
@@ -54,22 +54,22 @@ async def test_rate_limit_answers_429_with_retry_after(
 
 
 async def test_dropped_connection_is_a_transport_error(
-    client: httpx.AsyncClient, sim: Simulator
+    client: httpx2.AsyncClient, sim: Simulator
 ) -> None:
     """A dropped connection reaches the client as an httpx transport error."""
     sim.faults.set("*", FaultPlan(script=["drop"]))
-    with pytest.raises(httpx.TransportError):
+    with pytest.raises(httpx2.TransportError):
         await client.get("/items/1")
 
 
-async def test_timeout_is_a_read_timeout(client: httpx.AsyncClient, sim: Simulator) -> None:
+async def test_timeout_is_a_read_timeout(client: httpx2.AsyncClient, sim: Simulator) -> None:
     """A request that never gets an answer times out like a real one."""
     sim.faults.set("*", FaultPlan(script=["timeout"]))
-    with pytest.raises(httpx.ReadTimeout):
+    with pytest.raises(httpx2.ReadTimeout):
         await client.get("/items/1", timeout=0.2)
 
 
-async def test_malformed_and_truncated_bodies(client: httpx.AsyncClient, sim: Simulator) -> None:
+async def test_malformed_and_truncated_bodies(client: httpx2.AsyncClient, sim: Simulator) -> None:
     """Malformed bodies are not JSON; truncated pages lose half their items."""
     sim.faults.set("*", FaultPlan(script=["malformed", "truncate", "ok"]))
     with pytest.raises(json.JSONDecodeError):
@@ -78,7 +78,7 @@ async def test_malformed_and_truncated_bodies(client: httpx.AsyncClient, sim: Si
     assert len((await client.get("/items", params={"count": 8})).json()["items"]) == 8
 
 
-async def test_latency_is_added(client: httpx.AsyncClient, sim: Simulator) -> None:
+async def test_latency_is_added(client: httpx2.AsyncClient, sim: Simulator) -> None:
     """A fixed latency delays the answer."""
     sim.faults.set("*", FaultPlan(latency_ms=120))
     loop = asyncio.get_running_loop()
@@ -120,7 +120,7 @@ def test_fault_plan_validation() -> None:
         FaultPlan(error_rate=2)
 
 
-async def test_journal_keeps_headers_and_body(client: httpx.AsyncClient, sim: Simulator) -> None:
+async def test_journal_keeps_headers_and_body(client: httpx2.AsyncClient, sim: Simulator) -> None:
     """Every request is journaled with its headers and body."""
     await client.post("/items", json={"name": "x"}, headers={"X-Test": "1"})
     (recorded,) = sim.journal.all(method="POST")
@@ -140,7 +140,7 @@ async def test_webhook_signature_verifies_independently() -> None:
         return {"ok": True}
 
     sim = Simulator("demo", signer=hmac_hex_signer("X-Signature"))
-    sim.emitter.transport = httpx.ASGITransport(app=receiver)
+    sim.emitter.transport = httpx2.ASGITransport(app=receiver)
     sim.emitter.target("http://receiver/hook", "whsec-test-123")
     delivery = await sim.emitter.emit("evt-1", {"event": "thing.happened", "id": 1})
     assert delivery is not None and delivery.delivered
@@ -166,7 +166,7 @@ async def test_webhook_retries_then_gives_up_on_stop_status() -> None:
         return {"ok": 1}
 
     sim = Simulator("demo", retry_delays=(0.01, 0.01, 0.01), stop_statuses=frozenset({410}))
-    sim.emitter.transport = httpx.ASGITransport(app=receiver)
+    sim.emitter.transport = httpx2.ASGITransport(app=receiver)
     sim.emitter.target("http://receiver/hook", "k")
     delivery = await sim.emitter.emit("evt-2", {"n": 2})
     await sim.emitter.drain()
@@ -182,7 +182,7 @@ async def test_webhook_retries_then_gives_up_on_stop_status() -> None:
     assert len(gone.attempts) == 1
 
 
-async def test_control_api(client: httpx.AsyncClient, sim: MockSimulator) -> None:
+async def test_control_api(client: httpx2.AsyncClient, sim: MockSimulator) -> None:
     """Faults, limits, time, journal, canned answers and reset work over HTTP."""
     put = await client.put("/_sim/faults", json={"route": "*", "plan": {"script": "502"}})
     assert put.status_code == 200

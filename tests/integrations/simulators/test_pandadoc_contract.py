@@ -13,7 +13,7 @@ import json
 import re
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 
 from tests.integrations.simulators.pandadoc_support import SPEC_PATH, client_for, create_doc
@@ -66,14 +66,14 @@ UNDOCUMENTED = {
 }
 
 
-class Recorder(httpx.AsyncBaseTransport):
+class Recorder(httpx2.AsyncBaseTransport):
     """Keeps every exchange that passes through to the simulator."""
 
-    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+    def __init__(self, inner: httpx2.AsyncBaseTransport) -> None:
         self.inner = inner
-        self.exchanges: list[httpx.Response] = []
+        self.exchanges: list[httpx2.Response] = []
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
         response = await self.inner.handle_async_request(request)
         await response.aread()
         response.request = request
@@ -89,10 +89,10 @@ def operation_of(method: str, path: str) -> str | None:
     return None
 
 
-async def drive(client: httpx.AsyncClient, sim: Any) -> None:
+async def drive(client: httpx2.AsyncClient, sim: Any) -> None:
     """Every implemented endpoint, with its success and error answers."""
 
-    async def call(method: str, path: str, body: Any = None, **kwargs: Any) -> httpx.Response:
+    async def call(method: str, path: str, body: Any = None, **kwargs: Any) -> httpx2.Response:
         return await client.request(method, path, json=body, **kwargs)
 
     listed = await call("GET", "/public/v1/templates", params={"fields": "content_date_modified"})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-import httpx
+import httpx2
 import pytest
 
 from integrations.simulators.pandadoc import PandaDocError, PandaDocSimulator, create_simulator
@@ -23,7 +23,7 @@ __all__ = ["_client", "_receiver", "_sim"]
 
 
 async def test_full_lifecycle_with_signed_webhooks(
-    client: httpx.AsyncClient, sim: PandaDocSimulator, receiver: Receiver
+    client: httpx2.AsyncClient, sim: PandaDocSimulator, receiver: Receiver
 ) -> None:
     """Create, 409 while uploaded, draft after the delay, send, session, sign all, completed."""
     await subscribe(client, receiver)
@@ -72,7 +72,7 @@ async def test_full_lifecycle_with_signed_webhooks(
 
 
 async def test_processing_is_checked_lazily_on_each_request(
-    client: httpx.AsyncClient, sim: PandaDocSimulator
+    client: httpx2.AsyncClient, sim: PandaDocSimulator
 ) -> None:
     """Moving the clock without `advance()` hooks still moves the document on the next call."""
     doc = await create_doc(client)
@@ -85,7 +85,7 @@ async def test_processing_is_checked_lazily_on_each_request(
 
 
 async def test_failing_url_ends_in_error_with_creation_failed_event(
-    client: httpx.AsyncClient, sim: PandaDocSimulator, receiver: Receiver
+    client: httpx2.AsyncClient, sim: PandaDocSimulator, receiver: Receiver
 ) -> None:
     """A PDF URL containing "fail" ends in document.error and emits document_creation_failed."""
     await subscribe(client, receiver)
@@ -97,7 +97,7 @@ async def test_failing_url_ends_in_error_with_creation_failed_event(
     assert receiver.events() == ["document_state_changed", "document_creation_failed"]
 
 
-async def test_upload_multipart_creates_document(client: httpx.AsyncClient) -> None:
+async def test_upload_multipart_creates_document(client: httpx2.AsyncClient) -> None:
     """A multipart upload with `file` and `data` answers 201 document.uploaded."""
     files = {"file": ("nda.pdf", b"%PDF-1.4 minimal", "application/pdf")}
     data = {"data": '{"name": "Uploaded NDA", "recipients": [{"email": "a@example.com"}]}'}
@@ -110,7 +110,7 @@ async def test_upload_multipart_creates_document(client: httpx.AsyncClient) -> N
 
 
 async def test_send_from_non_draft_is_409_or_configured_400(
-    client: httpx.AsyncClient, sim: PandaDocSimulator
+    client: httpx2.AsyncClient, sim: PandaDocSimulator
 ) -> None:
     """Sending a sent document is the spec's 409 by default, 400 request_error when set."""
     doc_id = await ready_doc(client, sim)
@@ -122,7 +122,7 @@ async def test_send_from_non_draft_is_409_or_configured_400(
     assert again.status_code == 400 and again.json()["type"] == "request_error"
 
 
-async def test_session_rules(client: httpx.AsyncClient, sim: PandaDocSimulator) -> None:
+async def test_session_rules(client: httpx2.AsyncClient, sim: PandaDocSimulator) -> None:
     """Sessions need a sent document and a known recipient; otherwise 400."""
     doc_id = await ready_doc(client, sim)
     url = f"/public/v1/documents/{doc_id}/session"
@@ -139,7 +139,7 @@ async def test_session_rules(client: httpx.AsyncClient, sim: PandaDocSimulator) 
 
 
 async def test_revert_to_draft_clears_signatures(
-    client: httpx.AsyncClient, sim: PandaDocSimulator, receiver: Receiver
+    client: httpx2.AsyncClient, sim: PandaDocSimulator, receiver: Receiver
 ) -> None:
     """POST /draft returns a signed document to draft and emits document_updated."""
     doc_id = await ready_doc(client, sim)
@@ -154,7 +154,7 @@ async def test_revert_to_draft_clears_signatures(
 
 
 async def test_simulated_people_refuse_wrong_states(
-    client: httpx.AsyncClient, sim: PandaDocSimulator
+    client: httpx2.AsyncClient, sim: PandaDocSimulator
 ) -> None:
     """Signing a draft, signing twice, or an unknown signer is refused with 409."""
     doc_id = await ready_doc(client, sim)
@@ -174,7 +174,7 @@ async def test_simulated_people_refuse_wrong_states(
 async def test_webhook_retries_keep_the_event_id(receiver: Receiver) -> None:
     """With a retry schedule a failed delivery is retried with the same event id header."""
     sim = create_simulator(webhook_retry_delays=(0.01, 0.01), processing_delay=0)
-    sim.emitter.transport = httpx.ASGITransport(app=receiver.app())
+    sim.emitter.transport = httpx2.ASGITransport(app=receiver.app())
     receiver.statuses[:] = [500, 503]
     async with client_for(sim) as client:
         await subscribe(client, receiver, triggers=["document_state_changed"])
@@ -187,7 +187,7 @@ async def test_webhook_retries_keep_the_event_id(receiver: Receiver) -> None:
 
 
 async def test_subscription_payload_selects_extra_data(
-    client: httpx.AsyncClient, sim: PandaDocSimulator, receiver: Receiver
+    client: httpx2.AsyncClient, sim: PandaDocSimulator, receiver: Receiver
 ) -> None:
     """Only payload-selected parts (here metadata) are added to the event data."""
     await subscribe(client, receiver, payload=["metadata"], triggers=["document_state_changed"])
@@ -198,7 +198,7 @@ async def test_subscription_payload_selects_extra_data(
 
 
 async def test_create_options_shape_the_document(
-    client: httpx.AsyncClient, sim: PandaDocSimulator
+    client: httpx2.AsyncClient, sim: PandaDocSimulator
 ) -> None:
     """Tokens, prefilled fields, pricing rows and phone recipients show up in the details."""
     rows = [{"data": {"price": 50, "qty": 3}}, {"data": {"price": "x"}}]
@@ -229,7 +229,7 @@ async def test_create_options_shape_the_document(
 async def test_kit_webhook_target_receives_every_event(receiver: Receiver) -> None:
     """The kit's /_sim/webhook-target gets every event, signed with its own secret."""
     sim = create_simulator(processing_delay=0)
-    sim.emitter.transport = httpx.ASGITransport(app=receiver.app())
+    sim.emitter.transport = httpx2.ASGITransport(app=receiver.app())
     receiver.keys["kit"] = "kit-secret"
     async with client_for(sim) as client:
         target = {"url": "https://receiver.test/kit", "secret": "kit-secret"}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-import httpx
+import httpx2
 
 from integrations.simulators.limits import SimRateLimit
 from integrations.simulators.pandadoc import PandaDocSimulator, create_simulator
@@ -23,7 +23,7 @@ DOCS = "/public/v1/documents"
 
 
 async def test_list_filters_and_pagination_stop_rule(
-    client: httpx.AsyncClient, sim: PandaDocSimulator
+    client: httpx2.AsyncClient, sim: PandaDocSimulator
 ) -> None:
     """Paging until a short page returns every document once; filters narrow the list."""
     for n in range(7):
@@ -66,7 +66,7 @@ async def test_list_filters_and_pagination_stop_rule(
     assert bad.status_code == 400 and bad.json()["type"] == "validation_error"
 
 
-async def test_validation_errors_name_the_fields(client: httpx.AsyncClient) -> None:
+async def test_validation_errors_name_the_fields(client: httpx2.AsyncClient) -> None:
     """Create bodies with problems answer 400 validation_error naming each field."""
     template = await first_template(client)
 
@@ -126,7 +126,7 @@ async def test_authentication(sim: PandaDocSimulator) -> None:
 
 
 async def test_per_endpoint_rate_limit_answers_throttled(
-    client: httpx.AsyncClient, sim: PandaDocSimulator
+    client: httpx2.AsyncClient, sim: PandaDocSimulator
 ) -> None:
     """Download allows 100/min; the 101st is 429 throttled without headers, others go on."""
     doc_id = await ready_doc(client, sim)
@@ -142,7 +142,7 @@ async def test_per_endpoint_rate_limit_answers_throttled(
 
 
 async def test_create_windows_tell_pdf_from_template(
-    client: httpx.AsyncClient, sim: PandaDocSimulator
+    client: httpx2.AsyncClient, sim: PandaDocSimulator
 ) -> None:
     """PDF and template creates share a path but count against separate windows."""
     route = r"^POST /public/v1/documents#pdf$"

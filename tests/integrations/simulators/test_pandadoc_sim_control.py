@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import httpx
+import httpx2
 import pytest
 
 from integrations.simulators import create
@@ -24,7 +24,7 @@ DOCS = "/public/v1/documents"
 HOOKS = "/public/v1/webhook-subscriptions"
 
 
-async def test_delete_then_404(client: httpx.AsyncClient, sim: PandaDocSimulator) -> None:
+async def test_delete_then_404(client: httpx2.AsyncClient, sim: PandaDocSimulator) -> None:
     """DELETE answers 204 and the document is gone for status and details."""
     doc_id = await ready_doc(client, sim)
     deleted = await client.delete(f"{DOCS}/{doc_id}")
@@ -36,7 +36,7 @@ async def test_delete_then_404(client: httpx.AsyncClient, sim: PandaDocSimulator
 
 
 async def test_locked_document_answers_423(
-    client: httpx.AsyncClient, sim: PandaDocSimulator
+    client: httpx2.AsyncClient, sim: PandaDocSimulator
 ) -> None:
     """Writes to a locked document are 423 document_locked until the lock expires."""
     doc_id = await ready_doc(client, sim)
@@ -79,7 +79,7 @@ CASES = [
 
 @pytest.mark.parametrize(("start", "code", "allowed"), CASES)
 async def test_manual_status_transition_table(
-    client: httpx.AsyncClient, sim: PandaDocSimulator, start: str, code: int, allowed: bool
+    client: httpx2.AsyncClient, sim: PandaDocSimulator, start: str, code: int, allowed: bool
 ) -> None:
     """PATCH status follows the spec's table: 204 when allowed, 409 with the status if not."""
     doc_id = await ready_doc(client, sim)
@@ -95,7 +95,7 @@ async def test_manual_status_transition_table(
         assert answer.status_code == 409 and answer.json()["status"] == start
 
 
-async def test_manual_status_body_checks(client: httpx.AsyncClient, sim: PandaDocSimulator) -> None:
+async def test_manual_status_body_checks(client: httpx2.AsyncClient, sim: PandaDocSimulator) -> None:
     """A status outside 2/10/11/12 is 400; paid needs a connected payment app."""
     doc_id = await ready_doc(client, sim)
     bad = await client.patch(f"{DOCS}/{doc_id}/status", json={"status": 1})
@@ -105,7 +105,7 @@ async def test_manual_status_body_checks(client: httpx.AsyncClient, sim: PandaDo
 
 
 async def test_fault_statuses_use_pandadoc_error_shapes(
-    client: httpx.AsyncClient, sim: PandaDocSimulator
+    client: httpx2.AsyncClient, sim: PandaDocSimulator
 ) -> None:
     """Injected faults answer with PandaDoc's body for that status."""
     sim.faults.set("*", FaultPlan(script=[403, 423, 502, 429]))
@@ -113,7 +113,7 @@ async def test_fault_statuses_use_pandadoc_error_shapes(
     assert kinds == ["permissions_error", "document_locked", "server_error", "throttled"]
 
 
-async def test_control_api_over_http(client: httpx.AsyncClient, sim: PandaDocSimulator) -> None:
+async def test_control_api_over_http(client: httpx2.AsyncClient, sim: PandaDocSimulator) -> None:
     """The /_sim control routes advance time, sign, lock, force statuses and set keys."""
     doc = await create_doc(client)
     doc_id = doc["id"]
@@ -142,7 +142,7 @@ async def test_control_api_over_http(client: httpx.AsyncClient, sim: PandaDocSim
 
 
 async def test_reset_restores_seeded_state(
-    client: httpx.AsyncClient, sim: PandaDocSimulator, receiver: Receiver
+    client: httpx2.AsyncClient, sim: PandaDocSimulator, receiver: Receiver
 ) -> None:
     """Reset brings back the same templates and clears documents, subscriptions, settings."""
     before = (await client.get("/public/v1/templates")).json()
@@ -163,7 +163,7 @@ def test_registered_in_simulators_registry() -> None:
     assert isinstance(create("pandadoc", seed=3), PandaDocSimulator)
 
 
-async def test_unknown_routes_answer_pandadoc_shapes(client: httpx.AsyncClient) -> None:
+async def test_unknown_routes_answer_pandadoc_shapes(client: httpx2.AsyncClient) -> None:
     """Unknown vendor paths and methods get PandaDoc bodies; control paths keep FastAPI's."""
     missing = await client.get("/public/v1/nothing-here")
     assert missing.status_code == 404

@@ -10,7 +10,7 @@ import json
 from collections.abc import AsyncIterator
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 from fastapi import FastAPI, Request, Response
 
@@ -61,16 +61,16 @@ def _sim() -> TypeformSimulator:
 
 
 @pytest.fixture(name="client")
-async def _client(sim: TypeformSimulator) -> AsyncIterator[httpx.AsyncClient]:
+async def _client(sim: TypeformSimulator) -> AsyncIterator[httpx2.AsyncClient]:
     transport = SimulatorTransport(sim)
-    async with httpx.AsyncClient(transport=transport, base_url=BASE, headers=AUTH) as client:
+    async with httpx2.AsyncClient(transport=transport, base_url=BASE, headers=AUTH) as client:
         yield client
 
 
 async def _hook(
-    client: httpx.AsyncClient, receiver: Receiver, sim: TypeformSimulator, **body: Any
+    client: httpx2.AsyncClient, receiver: Receiver, sim: TypeformSimulator, **body: Any
 ) -> dict[str, Any]:
-    sim.emitter.transport = httpx.ASGITransport(app=receiver.app)
+    sim.emitter.transport = httpx2.ASGITransport(app=receiver.app)
     payload = {"url": "https://receiver.example/hooks/typeform", "enabled": True, **body}
     answer = await client.put(f"{HOOK}/crm", json=payload)
     assert answer.status_code == 200
@@ -78,7 +78,7 @@ async def _hook(
     return result
 
 
-async def test_put_twice_updates_the_same_webhook(client: httpx.AsyncClient) -> None:
+async def test_put_twice_updates_the_same_webhook(client: httpx2.AsyncClient) -> None:
     """PUT on a tag creates, a second PUT updates in place and keeps the id."""
     first = await client.put(f"{HOOK}/crm", json={"url": "https://a.example/h", "secret": "s1"})
     second = await client.put(f"{HOOK}/crm", json={"url": "https://b.example/h", "enabled": True})
@@ -91,7 +91,7 @@ async def test_put_twice_updates_the_same_webhook(client: httpx.AsyncClient) -> 
     assert (await client.get(f"{HOOK}/crm")).json() == two
 
 
-async def test_list_and_delete_webhooks(client: httpx.AsyncClient) -> None:
+async def test_list_and_delete_webhooks(client: httpx2.AsyncClient) -> None:
     """Webhooks are listed per form; DELETE answers 204 and then the tag is 404 NOT_FOUND."""
     for tag in ("crm", "backup"):
         await client.put(f"{HOOK}/{tag}", json={"url": f"https://x.example/{tag}"})
@@ -115,7 +115,7 @@ async def test_list_and_delete_webhooks(client: httpx.AsyncClient) -> None:
     ],
 )
 async def test_invalid_webhook_url_names_the_field(
-    client: httpx.AsyncClient, body: dict[str, Any]
+    client: httpx2.AsyncClient, body: dict[str, Any]
 ) -> None:
     """A bad webhook URL is a 400 VALIDATION_ERROR whose details name `url` in the body."""
     answer = await client.put(f"{HOOK}/crm", json=body)
@@ -133,7 +133,7 @@ async def test_invalid_webhook_url_names_the_field(
     ],
 )
 async def test_local_http_webhook_urls_are_accepted(
-    client: httpx.AsyncClient, body: dict[str, Any]
+    client: httpx2.AsyncClient, body: dict[str, Any]
 ) -> None:
     """Plain http is accepted for loopback hosts and when verify_ssl is false."""
     assert (await client.put(f"{HOOK}/local", json=body)).status_code == 200
@@ -149,14 +149,14 @@ async def test_local_http_webhook_urls_are_accepted(
 )
 async def test_missing_credentials_are_403(sim: TypeformSimulator, headers: dict[str, str]) -> None:
     """Without a Bearer token Typeform answers 403 AUTHENTICATION_ERROR."""
-    async with httpx.AsyncClient(transport=SimulatorTransport(sim), base_url=BASE) as client:
+    async with httpx2.AsyncClient(transport=SimulatorTransport(sim), base_url=BASE) as client:
         answer = await client.get(f"/forms/{ONBOARDING_FORM_ID}", headers=headers)
     assert answer.status_code == 403
     assert answer.json()["code"] == "AUTHENTICATION_ERROR" and answer.json()["description"]
 
 
 async def test_accounts_only_manage_their_own_forms(
-    client: httpx.AsyncClient, sim: TypeformSimulator
+    client: httpx2.AsyncClient, sim: TypeformSimulator
 ) -> None:
     """With tokens configured, unknown tokens are 403 and another account's form is 403."""
     tokens = {"tok-owner": "default", "tok-other": "acme"}
@@ -174,7 +174,7 @@ async def test_accounts_only_manage_their_own_forms(
     assert (await client.get(f"/forms/{added['id']}", headers=owner)).status_code == 403
 
 
-async def test_forms_listing_definition_and_not_found(client: httpx.AsyncClient) -> None:
+async def test_forms_listing_definition_and_not_found(client: httpx2.AsyncClient) -> None:
     """Forms page with page_size, search by title, typed fields, and 404 FORM_NOT_FOUND."""
     page = (await client.get("/forms", params={"page_size": 2})).json()
     assert (page["total_items"], page["page_count"], len(page["items"])) == (3, 2, 2)
@@ -189,7 +189,7 @@ async def test_forms_listing_definition_and_not_found(client: httpx.AsyncClient)
 
 
 async def test_before_traversal_visits_every_response_once(
-    client: httpx.AsyncClient, sim: TypeformSimulator
+    client: httpx2.AsyncClient, sim: TypeformSimulator
 ) -> None:
     """Paging with page_size and `before=<last token>` visits each completed response once."""
     seen: list[str] = []
@@ -208,7 +208,7 @@ async def test_before_traversal_visits_every_response_once(
 
 
 async def test_after_walks_forward_from_a_token(
-    client: httpx.AsyncClient, sim: TypeformSimulator
+    client: httpx2.AsyncClient, sim: TypeformSimulator
 ) -> None:
     """`after=<token>` returns the next newer responses closest to the token, newest first."""
     everything = (await client.get(RESPONSES, params={"page_size": 1000})).json()["items"]
@@ -218,7 +218,7 @@ async def test_after_walks_forward_from_a_token(
     assert page["total_items"] == len(everything) - 1
 
 
-async def test_since_and_until_are_inclusive(client: httpx.AsyncClient) -> None:
+async def test_since_and_until_are_inclusive(client: httpx2.AsyncClient) -> None:
     """since/until include responses submitted exactly at the bounds, ISO or unix seconds."""
     everything = (await client.get(RESPONSES, params={"page_size": 1000})).json()["items"]
     newer, older = everything[10]["submitted_at"], everything[20]["submitted_at"]
@@ -243,7 +243,7 @@ async def test_since_and_until_are_inclusive(client: httpx.AsyncClient) -> None:
     ],
 )
 async def test_invalid_responses_queries_are_400(
-    client: httpx.AsyncClient, sim: TypeformSimulator, params: dict[str, Any], field: str
+    client: httpx2.AsyncClient, sim: TypeformSimulator, params: dict[str, Any], field: str
 ) -> None:
     """Invalid combinations answer 400 VALIDATION_ERROR naming the parameter."""
     token = sim.responses[ONBOARDING_FORM_ID][0]["token"]
@@ -263,14 +263,14 @@ async def test_invalid_responses_queries_are_400(
     ],
 )
 async def test_response_type_filter(
-    client: httpx.AsyncClient, params: dict[str, str], types: set[str]
+    client: httpx2.AsyncClient, params: dict[str, str], types: set[str]
 ) -> None:
     """Only completed responses by default; response_type and completed select types."""
     items = (await client.get(RESPONSES, params={**params, "page_size": 1000})).json()["items"]
     assert {item["response_type"] for item in items} == types
 
 
-async def test_query_sort_and_fields(client: httpx.AsyncClient) -> None:
+async def test_query_sort_and_fields(client: httpx2.AsyncClient) -> None:
     """`sort` ascending reverses the order, `query` searches answers, `fields` trims answers."""
     desc = (await client.get(RESPONSES, params={"page_size": 1000})).json()["items"]
     asc = await client.get(RESPONSES, params={"page_size": 1000, "sort": "submitted_at,asc"})
@@ -283,7 +283,7 @@ async def test_query_sort_and_fields(client: httpx.AsyncClient) -> None:
 
 
 async def test_submit_delivers_a_signed_form_response(
-    client: httpx.AsyncClient, sim: TypeformSimulator
+    client: httpx2.AsyncClient, sim: TypeformSimulator
 ) -> None:
     """A submission reaches the receiver signed; the signature verifies and breaks on one byte."""
     receiver = Receiver()
@@ -308,7 +308,7 @@ async def test_submit_delivers_a_signed_form_response(
 
 
 async def test_submit_control_endpoint_and_unsigned_delivery(
-    client: httpx.AsyncClient, sim: TypeformSimulator
+    client: httpx2.AsyncClient, sim: TypeformSimulator
 ) -> None:
     """The control endpoint submits over HTTP; without a secret no signature header is sent."""
     receiver = Receiver()
@@ -330,7 +330,7 @@ async def test_submit_control_endpoint_and_unsigned_delivery(
 
 @pytest.mark.parametrize("status", [pytest.param(404, id="404"), pytest.param(410, id="410")])
 async def test_gone_receiver_disables_the_webhook(
-    client: httpx.AsyncClient, sim: TypeformSimulator, status: int
+    client: httpx2.AsyncClient, sim: TypeformSimulator, status: int
 ) -> None:
     """A 404/410 answer is not retried and disables the webhook; later submissions skip it."""
     receiver = Receiver([status])
@@ -345,7 +345,7 @@ async def test_gone_receiver_disables_the_webhook(
 
 
 async def test_throttled_receiver_is_retried_until_delivered(
-    client: httpx.AsyncClient, sim: TypeformSimulator
+    client: httpx2.AsyncClient, sim: TypeformSimulator
 ) -> None:
     """503 twice then 200: the delivery succeeds on the third attempt, webhook stays enabled."""
     receiver = Receiver([503, 503])
@@ -359,7 +359,7 @@ async def test_throttled_receiver_is_retried_until_delivered(
 
 
 async def test_other_failures_use_the_backoff_schedule(
-    client: httpx.AsyncClient, sim: TypeformSimulator
+    client: httpx2.AsyncClient, sim: TypeformSimulator
 ) -> None:
     """A 500 follows the back-off schedule (one retry here) and then gives up."""
     receiver = Receiver([500, 500, 500, 500])
@@ -373,7 +373,7 @@ async def test_other_failures_use_the_backoff_schedule(
 async def test_rate_limit_is_two_requests_per_second() -> None:
     """Three immediate requests: the third is 429 TOO_MANY_REQUESTS with Retry-After."""
     sim = create("typeform")
-    async with httpx.AsyncClient(
+    async with httpx2.AsyncClient(
         transport=SimulatorTransport(sim), base_url=BASE, headers=AUTH
     ) as client:
         answers = [await client.get(f"/forms/{ONBOARDING_FORM_ID}") for _ in range(3)]
@@ -385,7 +385,7 @@ async def test_rate_limit_is_two_requests_per_second() -> None:
 
 
 async def test_injected_faults_use_typeform_error_bodies(
-    client: httpx.AsyncClient, sim: TypeformSimulator
+    client: httpx2.AsyncClient, sim: TypeformSimulator
 ) -> None:
     """Kit faults and unknown routes answer in Typeform's `{code, description}` shape."""
     sim.faults.set("*", FaultPlan(script=[503, 500]))
@@ -405,7 +405,7 @@ def test_same_seed_same_responses() -> None:
 
 
 async def test_reset_restores_seeded_state(
-    client: httpx.AsyncClient, sim: TypeformSimulator
+    client: httpx2.AsyncClient, sim: TypeformSimulator
 ) -> None:
     """Reset drops webhooks and submissions and restores the seeded responses and tokens."""
     seeded = json.dumps(sim.responses, sort_keys=True)

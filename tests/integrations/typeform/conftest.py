@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 from sqlalchemy import select
 
@@ -47,11 +47,11 @@ async def _client(
 
 
 @pytest.fixture(name="sim_http")
-async def _sim_http(sim: TypeformSimulator) -> AsyncIterator[httpx.AsyncClient]:
+async def _sim_http(sim: TypeformSimulator) -> AsyncIterator[httpx2.AsyncClient]:
     """Raw HTTP to the simulator: changes made "behind our back", not through the manager."""
     transport = SimulatorTransport(sim)
     headers = {"Authorization": f"Bearer {TOKEN}"}
-    async with httpx.AsyncClient(transport=transport, base_url=BASE, headers=headers) as http:
+    async with httpx2.AsyncClient(transport=transport, base_url=BASE, headers=headers) as http:
         yield http
 
 

@@ -7,7 +7,7 @@ import dataclasses
 import datetime as dt
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 from structlog.testing import capture_logs
 
@@ -286,7 +286,7 @@ async def test_rate_above_the_vendor_limit_is_a_warning(
     assert client.configured_per_second == float(per_second)
 
 
-_OFFLINE = httpx.MockTransport(lambda request: httpx.Response(200))
+_OFFLINE = httpx2.MockTransport(lambda request: httpx2.Response(200))
 
 
 @pytest.mark.parametrize(

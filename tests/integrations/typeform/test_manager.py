@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 
 from integrations.errors import BadRequestError, NotFoundError
@@ -161,7 +161,7 @@ async def test_setup_again_rotates_the_secret_with_a_grace_period(
 
 
 async def test_webhook_deleted_behind_our_back_is_reported_and_repaired(
-    manager: WebhookManager, sim: TypeformSimulator, sim_http: httpx.AsyncClient
+    manager: WebhookManager, sim: TypeformSimulator, sim_http: httpx2.AsyncClient
 ) -> None:
     """The simulator's webhook is deleted behind our back → status reports it → sync repairs."""
     await manager.setup_onboarding_form_webhook(FORM, url=URL)
@@ -193,7 +193,7 @@ async def test_webhook_deleted_behind_our_back_is_reported_and_repaired(
 async def test_drift_is_detected_and_repaired(
     manager: WebhookManager,
     sim: TypeformSimulator,
-    sim_http: httpx.AsyncClient,
+    sim_http: httpx2.AsyncClient,
     services: Services,
     change: dict[str, Any],
     issue: str,
@@ -219,7 +219,7 @@ async def test_drift_is_detected_and_repaired(
 async def test_foreign_webhook_is_adopted_with_a_new_secret(
     manager: WebhookManager,
     sim: TypeformSimulator,
-    sim_http: httpx.AsyncClient,
+    sim_http: httpx2.AsyncClient,
     services: Services,
 ) -> None:
     """A webhook with our tag but no subscription is adopted: same URL, a new secret we hold."""
@@ -348,7 +348,7 @@ async def test_delete_removes_both_sides(
 
 
 async def test_bulk_status_over_several_forms(
-    manager: WebhookManager, sim_http: httpx.AsyncClient
+    manager: WebhookManager, sim_http: httpx2.AsyncClient
 ) -> None:
     """Bulk status covers each form: in sync, drifted and never configured."""
     await manager.setup_onboarding_form_webhook(FORM, url=URL)
@@ -362,7 +362,7 @@ async def test_bulk_status_over_several_forms(
 
 
 async def test_every_operation_is_audited(
-    manager: WebhookManager, sim_http: httpx.AsyncClient, services: Services
+    manager: WebhookManager, sim_http: httpx2.AsyncClient, services: Services
 ) -> None:
     """The whole lifecycle leaves one audit row per operation, in order, with the outcome."""
     await manager.setup_onboarding_form_webhook(FORM, url=URL)

@@ -9,7 +9,7 @@ import json
 from collections.abc import AsyncIterator
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 from sqlalchemy import func, select
 
@@ -50,14 +50,14 @@ def _app(settings: Settings, services: Services, sim: TypeformSimulator) -> Any:
     app = create_app(settings, services)
     app.state.services = services
     app.state.webhooks = WebhookRuntime.build(services)
-    sim.emitter.transport = httpx.ASGITransport(app=app)
+    sim.emitter.transport = httpx2.ASGITransport(app=app)
     return app
 
 
 @pytest.fixture(name="api")
-async def _api(app: Any) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as api:
+async def _api(app: Any) -> AsyncIterator[httpx2.AsyncClient]:
+    transport = httpx2.ASGITransport(app=app)
+    async with httpx2.AsyncClient(transport=transport, base_url="http://test") as api:
         yield api
 
 
@@ -126,7 +126,7 @@ async def test_submitted_response_is_verified_stored_and_processed(
 
 async def test_tampered_delivery_is_refused_and_not_stored(
     app: Any,
-    api: httpx.AsyncClient,
+    api: httpx2.AsyncClient,
     sim: TypeformSimulator,
     services: Services,
     receiving: WebhookManager,
@@ -160,7 +160,7 @@ async def test_tampered_delivery_is_refused_and_not_stored(
 )
 async def test_deliveries_for_switched_off_receivers_are_refused(
     app: Any,
-    api: httpx.AsyncClient,
+    api: httpx2.AsyncClient,
     sim: TypeformSimulator,
     services: Services,
     receiving: WebhookManager,
@@ -189,7 +189,7 @@ async def test_deliveries_for_switched_off_receivers_are_refused(
 
 
 async def test_previous_secret_verifies_during_rotation(
-    api: httpx.AsyncClient, sim: TypeformSimulator, services: Services, receiving: WebhookManager
+    api: httpx2.AsyncClient, sim: TypeformSimulator, services: Services, receiving: WebhookManager
 ) -> None:
     """After setup again, a delivery signed with the old secret is still accepted (grace)."""
     await enable_typeform(services)
@@ -223,7 +223,7 @@ async def test_runtime_credential_secret_verifies(
 
 async def test_late_partial_never_downgrades_a_completed_response(
     app: Any,
-    api: httpx.AsyncClient,
+    api: httpx2.AsyncClient,
     sim: TypeformSimulator,
     services: Services,
     receiving: WebhookManager,

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import aiohttp
-import httpx
+import httpx2
 import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import text
@@ -74,14 +74,14 @@ class Server:
 
     async def wait_healthy(self) -> None:
         deadline = time.monotonic() + STARTUP_TIMEOUT_S
-        async with httpx.AsyncClient(base_url=self.url, timeout=2) as client:
+        async with httpx2.AsyncClient(base_url=self.url, timeout=2) as client:
             while time.monotonic() < deadline:
                 if self.process.poll() is not None:
                     pytest.fail(f"serve exited with {self.process.returncode}:\n{self.tail()}")
                 try:
                     if (await client.get("/healthz")).status_code == 200:
                         return
-                except httpx.TransportError:
+                except httpx2.TransportError:
                     pass
                 await asyncio.sleep(0.1)
         pytest.fail(f"serve not healthy within {STARTUP_TIMEOUT_S}s:\n{self.tail()}")
@@ -160,7 +160,7 @@ class Sender:
 
 
 async def _enable_generic(url: str, secret: str) -> None:
-    async with httpx.AsyncClient(base_url=url, timeout=10) as client:
+    async with httpx2.AsyncClient(base_url=url, timeout=10) as client:
         response = await client.patch(
             "/api/v1/integrations/generic",
             json={"enabled": True, "credentials": {"webhook_secret": secret}},

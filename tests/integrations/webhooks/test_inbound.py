@@ -10,7 +10,7 @@ import time
 from collections.abc import AsyncIterator
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -60,9 +60,9 @@ def _app(settings: Settings, services: Services) -> Any:
 
 
 @pytest.fixture(name="client")
-async def _client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+async def _client(app: Any) -> AsyncIterator[httpx2.AsyncClient]:
+    transport = httpx2.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx2.AsyncClient(transport=transport, base_url="http://test") as client:
         yield client
 
 
@@ -71,7 +71,7 @@ async def _count(services: Services) -> int:
         return int(await session.scalar(select(func.count()).select_from(WebhookEventRow)) or 0)
 
 
-async def test_store_then_ack_and_dedupe(client: httpx.AsyncClient, services: Services) -> None:
+async def test_store_then_ack_and_dedupe(client: httpx2.AsyncClient, services: Services) -> None:
     """A verified delivery is stored before its 200; a repeat answers 200 as a duplicate."""
     await enable(services)
     first = await client.post(URL, **signed("msg_1", {"type": "a.b"}))
@@ -91,7 +91,7 @@ async def test_store_then_ack_and_dedupe(client: httpx.AsyncClient, services: Se
     ],
 )
 async def test_refusals_store_nothing(
-    client: httpx.AsyncClient, services: Services, app: Any, case: str
+    client: httpx2.AsyncClient, services: Services, app: Any, case: str
 ) -> None:
     """Bad signatures, missing secrets and disabled integrations get 401 and store nothing."""
     if case == "bad-signature":
@@ -117,7 +117,7 @@ async def test_refusals_store_nothing(
 
 
 async def test_unknown_integration_and_size_limit(
-    client: httpx.AsyncClient, services: Services
+    client: httpx2.AsyncClient, services: Services
 ) -> None:
     """Unknown integrations are 404; bodies over the limit are 413 before anything else."""
     assert (await client.post("/api/v1/webhooks/nope", content=b"{}")).status_code == 404
@@ -129,7 +129,7 @@ async def test_unknown_integration_and_size_limit(
     assert response.json()["error"]["code"] == "payload_too_large"
 
 
-async def test_secret_rotation_grace_period(client: httpx.AsyncClient, services: Services) -> None:
+async def test_secret_rotation_grace_period(client: httpx2.AsyncClient, services: Services) -> None:
     """During the grace period old and new secrets verify; after it only the new one."""
     new = "whsec_" + base64.b64encode(b"brand-new-secret-0123456789abcdef").decode()
     later = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)).isoformat()
@@ -212,7 +212,7 @@ async def test_property_53_every_event_logged_with_outcome(services: Services) -
 
 
 async def test_worker_runs_in_background(
-    app: Any, client: httpx.AsyncClient, services: Services
+    app: Any, client: httpx2.AsyncClient, services: Services
 ) -> None:
     """A started worker processes a stored event without being asked."""
     await enable(services)
@@ -231,7 +231,7 @@ async def test_worker_runs_in_background(
 
 
 async def test_admin_list_detail_retry_replay(
-    app: Any, client: httpx.AsyncClient, services: Services
+    app: Any, client: httpx2.AsyncClient, services: Services
 ) -> None:
     """Events can be listed, read, retried one by one and replayed by time range."""
     await enable(services)

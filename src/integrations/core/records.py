@@ -1,0 +1,142 @@
+"""What the pipeline writes after every call: the call record, and the protocols of its sinks.
+
+`core` declares these and writes to them; `telemetry` and `storage` implement the sinks that
+keep records in a database and aggregate metrics, so importing the pipeline loads neither.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+__all__ = ["CallRecord", "CallRecorder", "MemoryCallRecorder", "MetricsSink", "RedactedDetails"]
+
+
+def utcnow() -> dt.datetime:
+    """Timezone-aware now in UTC."""
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class RedactedDetails:
+    """The parts of a call record that may hold secrets, already redacted."""
+
+    url: str
+    error_message: str | None = None
+    request_summary: dict[str, Any] | None = None
+    response_summary: dict[str, Any] | None = None
+
+
+@dataclass(slots=True, eq=False)
+class CallRecord:
+    """What one logical call did.
+
+    The URL, error text and body summaries are redacted when first read (`details()`), not
+    on the call path: a call whose log line is off and whose row is written by a background
+    batch never waits for the redaction regexes.
+    """
+
+    integration: str
+    operation: str
+    method: str
+    status_code: int | None
+    success: bool
+    duration_ms: float
+    retry_count: int
+    cache_hit: bool
+    is_mock: bool
+    trace_id: str
+    error_class: str | None = None
+    source: RedactedDetails | Callable[[], RedactedDetails] = RedactedDetails("")
+    created_at: dt.datetime = field(default_factory=utcnow)
+
+    def details(self) -> RedactedDetails:
+        """The redacted URL, error message and summaries (computed once)."""
+        source = self.source
+        if not isinstance(source, RedactedDetails):
+            source = self.source = source()
+        return source
+
+    @property
+    def url(self) -> str:
+        return self.details().url
+
+    @property
+    def error_message(self) -> str | None:
+        return self.details().error_message
+
+    @property
+    def request_summary(self) -> dict[str, Any] | None:
+        return self.details().request_summary
+
+    @property
+    def response_summary(self) -> dict[str, Any] | None:
+        return self.details().response_summary
+
+    def as_row(self) -> dict[str, Any]:
+        """The `integration_call_logs` columns."""
+        details = self.details()
+        return {
+            "integration": self.integration,
+            "operation": self.operation,
+            "method": self.method,
+            "url": details.url,
+            "status_code": self.status_code,
+            "success": self.success,
+            "duration_ms": self.duration_ms,
+            "retry_count": self.retry_count,
+            "cache_hit": self.cache_hit,
+            "is_mock": self.is_mock,
+            "trace_id": self.trace_id,
+            "error_class": self.error_class,
+            "error_message": details.error_message,
+            "request_summary": details.request_summary,
+            "response_summary": details.response_summary,
+            "created_at": self.created_at,
+        }
+
+
+class CallRecorder(Protocol):
+    """Where call records go."""
+
+    def record(self, record: CallRecord) -> None:
+        """Accept a record without blocking the call."""
+        ...
+
+    async def flush(self) -> None:
+        """Write everything accepted so far."""
+        ...
+
+    async def close(self) -> None:
+        """Flush and stop."""
+        ...
+
+
+class MemoryCallRecorder:
+    """Keeps the latest `max_records` records (tests, and processes without a database).
+
+    Bounded so that a long-running process without a database does not grow without end.
+    """
+
+    def __init__(self, max_records: int = 10_000) -> None:
+        self.records: deque[CallRecord] = deque(maxlen=max_records)
+
+    def record(self, record: CallRecord) -> None:
+        self.records.append(record)
+
+    async def flush(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        return None
+
+
+class MetricsSink(Protocol):
+    """Where each finished call's record is counted (`telemetry.metrics.MetricsRecorder`)."""
+
+    def observe(self, record: CallRecord) -> None:
+        """Count one record without blocking the call."""
+        ...
