@@ -8,7 +8,6 @@ bottom transport is the vendor's simulator in this process; the whole pipeline s
 
 from __future__ import annotations
 
-import importlib
 import inspect
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -16,6 +15,7 @@ from typing import Any
 
 from pydantic import SecretStr
 
+from integrations.connector_specs import client_class, effective_spec
 from integrations.core.circuit import CircuitListener
 from integrations.core.client import BaseIntegration
 from integrations.core.clock import Clock
@@ -27,6 +27,7 @@ from integrations.runtime_config import IntegrationSettingsUpdate
 from integrations.services import Services
 from integrations.simulators import Simulator, create
 from integrations.simulators.transport import SimulatorTransport
+from integrations.storage.repositories.configs import IntegrationConfig
 from integrations.telemetry.health import CircuitHealthWriter
 from integrations.telemetry.metrics import MetricsRecorder
 from integrations.telemetry.recorder import CallRecorder, DatabaseCallRecorder
@@ -119,6 +120,17 @@ class IntegrationFactory:
         self._built[name] = _Built(config.version, client)
         return client
 
+    def build(self, config: IntegrationConfig) -> BaseIntegration:
+        """A new client for `config`, made as `get()` makes one but enabled or not and not
+        kept: for inspecting what a server would use (`config show`). The caller closes it.
+
+        Raises:
+            ConfigError: no client for this connector, or the client refuses the
+                configuration (no credentials in live mode, for one).
+        """
+        info = get_connector(config.integration)
+        return self._build(info, config.settings.mode, config.credentials, config)
+
     def _token_saver(self, name: str) -> Callable[[Any], Awaitable[None]]:
         """A `token_listener` that stores refreshed OAuth tokens in the runtime configuration
         (encrypted), so a restart does not fall back to a rotated, now invalid refresh token."""
@@ -156,13 +168,14 @@ class IntegrationFactory:
         return self.simulators[name]
 
     def _build(
-        self, info: ConnectorInfo, mode: str, credentials: dict[str, Any], config: Any
+        self,
+        info: ConnectorInfo,
+        mode: str,
+        credentials: dict[str, Any],
+        config: IntegrationConfig,
     ) -> BaseIntegration:
-        if info.client is None:
-            raise ConfigError(f"connector {info.name!r} has no client in this version")
-        module, _, attr = info.client.partition(":")
-        cls: type[BaseIntegration] = getattr(importlib.import_module(module), attr)
-        spec = cls.SPEC.with_settings(config.settings)  # type: ignore[attr-defined]
+        cls = client_class(info)
+        spec = effective_spec(info, config.settings)
         options: dict[str, Any] = {
             "credentials": credentials,
             "store": self._mock_store if mode == "mock" else self.store,

@@ -28,7 +28,12 @@ class EnvVarDoc:
 
 @dataclass(frozen=True, slots=True)
 class ConnectorInfo:
-    """A connector's identity and its documented defaults."""
+    """A connector's identity and its documented defaults.
+
+    `defaults` are runtime defaults the connector's spec does not hold: for a connector with a
+    client, its spec is the source of its call settings (`connector_specs.connector_defaults`),
+    and a field set here wins over the spec's value, so set only what the spec cannot say.
+    """
 
     name: str
     title: str
@@ -69,7 +74,9 @@ CONNECTORS: dict[str, ConnectorInfo] = {
                 EnvVarDoc("PANDADOC_CLIENT_ID", "OAuth client id (for refresh)", ""),
                 EnvVarDoc("PANDADOC_CLIENT_SECRET", "OAuth client secret", "", True),
             ),
-            IntegrationSettings(rate_limits=(_per(300, 60),), cache_ttl_seconds=0),
+            # A global window over PandaDoc's own per-endpoint rules while the limit's scope
+            # (per account or per user) is uncertain; the rest comes from its spec.
+            IntegrationSettings(rate_limits=(_per(300, 60),)),
             client="integrations.pandadoc.client:PandaDocIntegration",
             simulator="pandadoc",
             webhook="pandadoc",
@@ -86,7 +93,7 @@ CONNECTORS: dict[str, ConnectorInfo] = {
                 ),
                 EnvVarDoc("TYPEFORM_BASE_URL", "API host override", "https://api.typeform.com"),
             ),
-            IntegrationSettings(rate_limits=(_per(2, 1),), cache_ttl_seconds=0),
+            IntegrationSettings(),  # limits, retry and cache come from its spec
             client="integrations.typeform.client:TypeformIntegration",
             simulator="typeform",
             webhook="typeform",
@@ -206,10 +213,14 @@ def render_template(name: str) -> str:
             if f
         )
         lines += [f"# {var.description} ({flags})", f"{var.name}={var.example}"]
-    runtime = info.defaults.model_dump_json(indent=2)
+    from integrations.connector_specs import connector_defaults  # imports the client: on use
+
+    runtime = connector_defaults(name).model_dump_json(indent=2)
     lines += [
         "",
-        "# Runtime configuration (PATCH /api/v1/integrations/" + name + "); defaults:",
+        f"# Runtime configuration (PATCH /api/v1/integrations/{name}): fields left out keep",
+        f"# these values, the connector's own; `integrations config show {name}` prints",
+        "# the settings in effect and where each comes from.",
         *(f"# {line}" for line in runtime.splitlines()),
     ]
     return "\n".join(lines) + "\n"

@@ -4,6 +4,10 @@ It lives in the `integration_configs` table (credentials encrypted) and every ch
 recorded in `integration_config_history`. An integration is disabled until someone enables it:
 the playbook's feature flag. Updates are partial (only the fields sent change) and validated
 as a whole, so a bad value never reaches storage.
+
+Only the fields an operator set are stored (`model_fields_set`): every other field takes the
+connector's own value (its spec, see `connector_defaults`), so a default written here can never
+override what a connector declares. Sending `null` for a field resets it to that value.
 """
 
 from __future__ import annotations
@@ -25,7 +29,16 @@ __all__ = [
     "RetrySettings",
     "apply_update",
     "masked_view",
+    "with_defaults",
 ]
+
+# Fields a `null` in an update resets to the connector's value; `enabled` and `mode` have no
+# connector value to go back to, so a null there stays a validation error.
+_RESETTABLE = frozenset(
+    {"base_url", "timeout_seconds", "rate_limits", "cache_ttl_seconds", "retry", "circuit"}
+    | {"log_level", "options"}
+)
+_GROUPS = frozenset({"retry", "circuit"})
 
 
 class _Strict(BaseModel):
@@ -55,7 +68,11 @@ class CircuitSettings(_Strict):
 
 
 class IntegrationSettings(_Strict):
-    """The full runtime configuration of one integration (credentials excluded)."""
+    """The full runtime configuration of one integration (credentials excluded).
+
+    The defaults below stand only where neither the operator nor the connector says anything
+    (`with_defaults` fills unset fields from the connector's own values first).
+    """
 
     enabled: bool = False
     mode: Literal["live", "mock"] = "live"
@@ -89,7 +106,11 @@ class CircuitPatch(BaseModel):
 
 
 class IntegrationSettingsUpdate(BaseModel):
-    """A partial update: fields left out keep their value; credentials replace the old ones."""
+    """A partial update: fields left out keep their value; credentials replace the old ones.
+
+    `null` for a field (or a `retry` / `circuit` member) removes the operator's value, so the
+    connector's own value applies again.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
@@ -114,16 +135,25 @@ class IntegrationSettingsUpdate(BaseModel):
 def apply_update(
     current: IntegrationSettings, update: IntegrationSettingsUpdate
 ) -> IntegrationSettings:
-    """Merge `update` into `current` and validate the result as a whole.
+    """Merge `update` into the fields an operator set in `current`; validate the result.
+
+    The result's `model_fields_set` is exactly the operator's fields: what storage keeps.
 
     Raises:
         ConfigError: naming every invalid field.
     """
     changes = update.model_dump(exclude_unset=True, exclude={"credentials"}, mode="json")
-    merged = current.model_dump(mode="json")
+    merged = current.model_dump(mode="json", exclude_unset=True)
     for key, value in changes.items():
-        if key in {"retry", "circuit"} and isinstance(value, dict):
-            merged[key] = merged[key] | value  # the patch holds only the fields sent
+        if value is None and key in _RESETTABLE:
+            merged.pop(key, None)
+        elif key in _GROUPS and isinstance(value, dict):
+            # The patch holds only the fields sent; a null member resets that member.
+            group = {k: v for k, v in (merged.get(key, {}) | value).items() if v is not None}
+            if group:
+                merged[key] = group
+            else:
+                merged.pop(key, None)
         else:
             merged[key] = value
     try:
@@ -131,6 +161,30 @@ def apply_update(
     except ValidationError as exc:
         problems = [(".".join(str(p) for p in e["loc"]), e["msg"]) for e in exc.errors()]
         raise ConfigError("invalid integration configuration", problems=problems) from None
+
+
+def with_defaults(
+    settings: IntegrationSettings, defaults: IntegrationSettings
+) -> IntegrationSettings:
+    """`settings` with every field the operator did not set taken from `defaults`.
+
+    The result keeps `settings.model_fields_set` (also inside `retry` and `circuit`), so
+    `model_dump(exclude_unset=True)` still gives the operator's choices alone.
+    """
+    values: dict[str, Any] = {}
+    for name in IntegrationSettings.model_fields:
+        mine, default = getattr(settings, name), getattr(defaults, name)
+        if isinstance(mine, BaseModel) and isinstance(default, BaseModel):
+            values[name] = _group_with_defaults(mine, default)
+        else:
+            values[name] = mine if name in settings.model_fields_set else default
+    return IntegrationSettings.model_construct(set(settings.model_fields_set), **values)
+
+
+def _group_with_defaults(mine: BaseModel, default: BaseModel) -> BaseModel:
+    chosen = mine.model_fields_set
+    values = {n: getattr(mine if n in chosen else default, n) for n in type(mine).model_fields}
+    return type(mine).model_construct(set(chosen), **values)
 
 
 def masked_view(

@@ -7,7 +7,7 @@ whatever needs it, so nothing reaches for globals and tests build their own.
 from __future__ import annotations
 
 from integrations.config import Settings
-from integrations.registry import get_connector
+from integrations.connector_specs import connector_defaults
 from integrations.runtime_config import IntegrationSettingsUpdate
 from integrations.storage.crypto import SecretBox
 from integrations.storage.db import Database
@@ -40,9 +40,10 @@ class Services:
         """The current runtime configuration of connector `name`, read fresh from storage.
 
         Reading on every use is what makes a runtime change effective for the next call
-        without a restart (a primary-key read; the pipeline may cache it per call).
+        without a restart (a primary-key read; the pipeline may cache it per call). Fields
+        the operator did not set hold the connector's own values.
         """
-        defaults = get_connector(name).defaults
+        defaults = connector_defaults(name)
         async with self.db.sessions() as session:
             repo = IntegrationConfigRepository(session, self.box)
             return await repo.get(integration=name, defaults=defaults)
@@ -51,7 +52,7 @@ class Services:
         self, name: str, update: IntegrationSettingsUpdate, *, changed_by: str
     ) -> IntegrationConfig:
         """Validate and store a runtime configuration change, with its history row."""
-        defaults = get_connector(name).defaults
+        defaults = connector_defaults(name)
         async with self.db.sessions.begin() as session:
             repo = IntegrationConfigRepository(session, self.box)
             return await repo.update(

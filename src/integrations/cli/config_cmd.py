@@ -1,13 +1,19 @@
-"""`integrations config check` and `integrations config template <connector>`."""
+"""`integrations config check`, `config template <connector>` and `config show <connector>`."""
 
 from __future__ import annotations
 
-import typer
+import json
 
-from integrations.cli.common import console, errors_as_exit, load_cli_settings
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from integrations.cli.common import console, errors_as_exit, load_cli_settings, run_async
 from integrations.cli.proxy_check import describe_proxies, environment_proxies, proxy_problems
+from integrations.config import Settings
+from integrations.effective_settings import EffectiveSettings, describe
 from integrations.errors import ConfigError
-from integrations.registry import render_template
+from integrations.registry import get_connector, render_template
 from integrations.storage.crypto import SecretBox
 
 __all__ = ["app"]
@@ -40,6 +46,47 @@ def template(connector: str = typer.Argument(help="connector name, e.g. pandadoc
     with errors_as_exit():
         text = render_template(connector)
     typer.echo(text, nl=False)
+
+
+@app.command("show")
+def show(
+    connector: str = typer.Argument(help="connector name, e.g. pandadoc"),
+    as_json: bool = typer.Option(False, "--json", help="print JSON instead of a table"),
+) -> None:
+    """Print the retry, breaker, rate-limit, cache and timeout settings CONNECTOR's client
+    runs with, read from the stored runtime configuration as the server reads it, and where
+    each value comes from."""
+    with errors_as_exit():
+        get_connector(connector)  # an unknown name fails before the database is opened
+    settings = load_cli_settings()
+    report = run_async(_describe(settings, connector))
+    if as_json:
+        typer.echo(json.dumps(report.to_json(), indent=2))
+        return
+    state = "enabled" if report.enabled else "disabled"
+    table = Table(
+        title=f"{connector}: {report.mode}, {state}, configuration version {report.version}"
+    )
+    for column in ("setting", "value", "source"):
+        table.add_column(column, overflow="fold")
+    for row in report.rows:  # Text, not markup: a path rule such as "[^/]+" is shown as is
+        table.add_row(Text(row.setting), Text(row.text), Text(row.source))
+    console.print(table)
+    if report.note:
+        console.print(Text(f"note: {report.note}", style="yellow"))
+
+
+async def _describe(settings: Settings, connector: str) -> EffectiveSettings:
+    from integrations.factory import IntegrationFactory  # the connectors: only when needed
+    from integrations.services import Services
+
+    services = Services(settings)
+    factory = IntegrationFactory(services)
+    try:
+        return await describe(factory, connector)
+    finally:
+        await factory.close()
+        await services.close()
 
 
 def _without_password(url: str) -> str:

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select, text
 
 from integrations.errors import ConfigError
+from integrations.mock.spec import MOCK_SPEC
 from integrations.runtime_config import IntegrationSettingsUpdate, RateLimitWindow
 from integrations.services import Services
 from integrations.storage.crypto import SecretBox, generate_key
@@ -25,8 +26,8 @@ from integrations.storage.tables_inbound import WebhookSubscriptionRow
 API_KEY = "pd_live_QmVyeVNlY3JldEFwaUtleQ"
 
 
-async def test_defaults_come_from_the_registry(services: Services) -> None:
-    """An integration never configured is disabled, with the registry's limits."""
+async def test_defaults_come_from_the_connector(services: Services) -> None:
+    """An integration never configured is disabled, with its connector's own limits."""
     config = await services.get_config("typeform")
     assert config.version == 0 and not config.settings.enabled
     assert config.settings.rate_limits == (RateLimitWindow(limit=2, period_seconds=1),)
@@ -67,7 +68,9 @@ async def test_invalid_update_writes_nothing(services: Services) -> None:
         await services.update_config("mock", bad, changed_by="a")
     assert {f for f, _ in info.value.problems} == {"cache_ttl_seconds", "timeout_seconds"}
     config = await services.get_config("mock")
-    assert config.version == 1 and config.settings.cache_ttl_seconds == 300
+    assert config.version == 1
+    assert config.settings.cache_ttl_seconds == MOCK_SPEC.cache_ttl_seconds  # the connector's
+    assert config.settings.timeout_seconds == MOCK_SPEC.timeout_seconds
 
 
 async def test_unknown_connector_refused(services: Services) -> None:

@@ -1,4 +1,9 @@
-"""Integration configuration repository: read, update (with history), rotate secrets."""
+"""Integration configuration repository: read, update (with history), rotate secrets.
+
+A row stores only the settings an operator set; reads fill the rest from the connector's
+defaults the caller passes (`connector_specs.connector_defaults`), so what is shown and used
+is what is in effect, and a later release's connector values reach every unset field.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +19,7 @@ from integrations.runtime_config import (
     IntegrationSettingsUpdate,
     apply_update,
     masked_view,
+    with_defaults,
 )
 from integrations.storage.crypto import SecretBox
 from integrations.storage.tables import (
@@ -59,15 +65,17 @@ class IntegrationConfigRepository:
     async def get(
         self, *, integration: str, defaults: IntegrationSettings | None = None
     ) -> IntegrationConfig:
-        """The stored configuration, or `defaults` (disabled unless they say otherwise)."""
+        """The stored configuration over `defaults` (all of `defaults` when nothing is stored:
+        disabled unless they say otherwise)."""
         row = await self._row(integration)
         if row is None:
             base = defaults or IntegrationSettings()
             return IntegrationConfig(integration, base, {}, 0, "system", None)
-        return self._to_config(row)
+        return self._to_config(row, defaults)
 
     async def list_all(self) -> list[IntegrationConfig]:
-        """Every stored configuration, by integration name."""
+        """Every stored configuration, by integration name (unset fields at the model's own
+        defaults: pass each through `with_defaults` to see the connector's)."""
         rows = await self._session.scalars(
             select(IntegrationConfigRow).order_by(IntegrationConfigRow.integration)
         )
@@ -88,13 +96,14 @@ class IntegrationConfigRepository:
         """
         row = await self._row(integration, for_update=True)
         old = (
-            self._to_config(row)
+            self._to_config(row, defaults)
             if row is not None
             else await self.get(integration=integration, defaults=defaults)
         )
         if update.is_empty():
             return old  # nothing to change: no new version, no history row
-        settings = apply_update(old.settings, update)
+        chosen = apply_update(old.settings, update)  # the operator's fields alone
+        settings = with_defaults(chosen, defaults or IntegrationSettings())
         credentials = old.credentials
         if update.credentials is not None:
             credentials = {k: v.get_secret_value() for k, v in update.credentials.items()}
@@ -104,7 +113,10 @@ class IntegrationConfigRepository:
             self._session.add(row)
         row.enabled = settings.enabled
         row.mode = settings.mode
-        row.settings = settings.model_dump(mode="json", exclude={"enabled", "mode"})
+        # Only the operator's fields: an unset one follows the connector, now and after upgrades.
+        row.settings = settings.model_dump(
+            mode="json", exclude_unset=True, exclude={"enabled", "mode"}
+        )
         row.credentials = self._box.encrypt_json(credentials) if credentials else None
         row.version = old.version + 1
         row.updated_by = changed_by
@@ -120,7 +132,7 @@ class IntegrationConfigRepository:
             )
         )
         await self._session.flush()
-        return self._to_config(row)
+        return self._to_config(row, defaults)
 
     async def history(
         self, *, integration: str, limit: int = 100
@@ -143,12 +155,15 @@ class IntegrationConfigRepository:
         row: IntegrationConfigRow | None = await self._session.scalar(query)
         return row
 
-    def _to_config(self, row: IntegrationConfigRow) -> IntegrationConfig:
+    def _to_config(
+        self, row: IntegrationConfigRow, defaults: IntegrationSettings | None = None
+    ) -> IntegrationConfig:
         stored = dict(row.settings or {}) | {"enabled": row.enabled, "mode": row.mode}
         credentials = self._box.decrypt_json(row.credentials) if row.credentials else {}
+        settings = IntegrationSettings.model_validate(stored)  # fields set: the stored ones
         return IntegrationConfig(
             integration=row.integration,
-            settings=IntegrationSettings.model_validate(stored),
+            settings=with_defaults(settings, defaults) if defaults else settings,
             credentials=credentials,
             version=row.version,
             updated_by=row.updated_by,
