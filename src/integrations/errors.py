@@ -33,6 +33,7 @@ secret or a raw vendor payload.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
@@ -397,6 +398,26 @@ def error_for_transport(exc: BaseException, *, provider: str) -> TransportError:
     if name == "proxyerror":  # what the proxy said (407, an unsupported proxy URL) is the fix
         reason = (str(exc).strip().splitlines() or ["no reason given"])[0]
         return ConnectError(f"{provider}: the proxy failed: {reason}", integration=provider)
+    if name.endswith("protocolerror"):  # the library's reason names what broke HTTP
+        reason = _protocol_reason(exc)
+        if name.startswith("local"):
+            text = f"{provider}: the request could not be sent: {reason}"
+        else:
+            text = f"{provider}: the response could not be read: {reason}"
+        return ConnectError(text, integration=provider)
     return ConnectError(
         f"{provider}: the connection failed ({type(exc).__name__})", integration=provider
     )
+
+
+# h11 quotes the offending bytes after its words ("Illegal header value b'...'"); they may be
+# a credential or a vendor's cookie, so only the words are kept.
+_QUOTED_BYTES = re.compile(r"[\s:]*(?:bytearray\()?b?['\"].*", re.DOTALL)
+# h11's words for a response head over the library's size limit say nothing to a user.
+_PROTOCOL_REASONS = {"receive buffer too long": "the response head is too large"}
+
+
+def _protocol_reason(exc: BaseException) -> str:
+    line = (str(exc).strip().splitlines() or [""])[0]
+    words = _QUOTED_BYTES.sub("", line)[:200] or f"{type(exc).__name__} without a reason"
+    return _PROTOCOL_REASONS.get(words.lower(), words)

@@ -121,3 +121,42 @@ def test_no_builtin_shadowing() -> None:
     import builtins
 
     assert not set(errors.__all__) & set(dir(builtins))
+
+
+@pytest.mark.parametrize(
+    ("exc", "message"),
+    [
+        pytest.param(
+            httpx2.LocalProtocolError("Illegal header value b'Bearer sk_1\\r\\nX-Injected: yes'"),
+            "acme: the request could not be sent: Illegal header value",
+            id="crlf-header-value",
+        ),
+        pytest.param(
+            httpx2.RemoteProtocolError("the response has 10000 header fields, more than 500"),
+            "acme: the response could not be read: the response has 10000 header fields, "
+            "more than 500",
+            id="header-field-cap",
+        ),
+        pytest.param(
+            httpx2.RemoteProtocolError("Receive buffer too long"),
+            "acme: the response could not be read: the response head is too large",
+            id="head-size-limit",
+        ),
+        pytest.param(
+            httpx2.RemoteProtocolError("illegal header line: bytearray(b'Set-Cookie sid=s3')"),
+            "acme: the response could not be read: illegal header line",
+            id="quoted-vendor-bytes",
+        ),
+        pytest.param(
+            httpx2.RemoteProtocolError(""),
+            "acme: the response could not be read: RemoteProtocolError without a reason",
+            id="no-reason",
+        ),
+    ],
+)
+def test_protocol_errors_carry_the_reason_without_the_bytes(exc: Exception, message: str) -> None:
+    """A protocol error names what broke HTTP in the library's words, minus the quoted bytes
+    (a credential in a refused header value, a vendor's cookie in a broken header line)."""
+    err = error_for_transport(exc, provider="acme")
+    assert type(err) is ConnectError
+    assert str(err) == message

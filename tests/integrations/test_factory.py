@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 
+import httpx2
+import pytest
+from pydantic import ValidationError
 from sqlalchemy import func, select
+from typer.testing import CliRunner
 
-from integrations.config import Settings
+from integrations.cli.main import app as cli_app
+from integrations.config import HttpSettings, Settings, load_settings
 from integrations.core.state import MemoryStateStore
 from integrations.core.state_fallback import FallbackStateStore
+from integrations.core.transport import ClientTransport
+from integrations.errors import ConfigError
 from integrations.factory import IntegrationFactory
 from integrations.mock.operations import get_item
 from integrations.runtime_config import IntegrationSettingsUpdate
 from integrations.services import Services
 from integrations.storage.db import Database
 from integrations.storage.tables import CallLogRow, HealthRow
+from tests.helpers.raw_server import ok, serving
 from tests.helpers.services import REDIS_URL, require_service
 
 
@@ -134,10 +143,7 @@ async def test_runtime_log_level_applies_to_the_integration(services: Services) 
 
 async def test_http_settings_reach_every_live_client(settings: Settings, db: Database) -> None:
     """INTEGRATIONS_HTTP__CONNECT_TIMEOUT caps each call's connect phase; MAX_CONNECTIONS
-    sizes each client's pool."""
-    from integrations.config import HttpSettings
-    from integrations.core.http1 import NativeTransport
-
+    sizes the client's pool: with 7 requests held open by a server, an 8th waits for a slot."""
     http = HttpSettings(connect_timeout=2.5, max_connections=7)
     services = Services(settings.model_copy(update={"http": http}), db)
     update = {"enabled": True, "timeout_seconds": 20, "credentials": {"token": "t"}}
@@ -148,30 +154,49 @@ async def test_http_settings_reach_every_live_client(settings: Settings, db: Dat
     client = await factory.get("typeform")
     assert client._timeouts == {"connect": 2.5, "read": 20, "write": 20, "pool": 20}
     bottom = _bottom(client._chain)
-    assert isinstance(bottom, NativeTransport) and bottom._max == 7
-    await factory.close()
+    assert isinstance(bottom, ClientTransport)
+    release, all_held = asyncio.Event(), asyncio.Event()
+    arrived: list[bytes] = []
+
+    async def hold(number: int, raw: bytes) -> bytes:
+        arrived.append(raw)
+        if len(arrived) == 7:
+            all_held.set()
+        await release.wait()
+        return ok(b"{}")
+
+    try:
+        async with serving(hold) as server:
+            held = [
+                asyncio.create_task(bottom.handle_async_request(httpx2.Request("GET", server.url)))
+                for _ in range(7)
+            ]
+            await asyncio.wait_for(all_held.wait(), 5)
+            short_pool_wait = {"connect": 2.0, "read": 2.0, "write": 2.0, "pool": 0.2}
+            eighth = httpx2.Request("GET", server.url, extensions={"timeout": short_pool_wait})
+            with pytest.raises(httpx2.PoolTimeout):  # a larger pool would send it: ReadTimeout
+                await bottom.handle_async_request(eighth)
+            release.set()
+            assert [r.status_code for r in await asyncio.gather(*held)] == [200] * 7
+        assert server.connections == 7 and len(server.requests) == 7
+    finally:
+        release.set()
+        await factory.close()
 
 
-async def test_http_engine_setting_picks_the_engine(settings: Settings, db: Database) -> None:
-    """INTEGRATIONS_HTTP__ENGINE switches every client's engine; its choices are the engines'."""
-    import typing
-
-    import httpx2
-
-    from integrations.config import HttpSettings
-    from integrations.core.engines import EngineName
-
-    choices = typing.get_args(HttpSettings.model_fields["engine"].annotation)
-    assert set(choices) == set(typing.get_args(EngineName))
-    services = Services(settings.model_copy(update={"http": HttpSettings(engine="httpx")}), db)
-    update = {"enabled": True, "credentials": {"api_key": "k"}}
-    await services.update_config(
-        "pandadoc", IntegrationSettingsUpdate.model_validate(update), changed_by="t"
-    )
-    factory = IntegrationFactory(services)
-    client = await factory.get("pandadoc")
-    assert isinstance(_bottom(client._chain), httpx2.AsyncHTTPTransport)
-    await factory.close()
+def test_the_retired_engine_setting_is_refused_by_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    """INTEGRATIONS_HTTP__ENGINE=native fails the settings with a message naming the variable
+    and why, and `integrations config check` exits 2 saying so, without a traceback."""
+    monkeypatch.setenv("INTEGRATIONS_HTTP__ENGINE", "native")
+    why = "INTEGRATIONS_HTTP__ENGINE was removed: every client now uses httpx2"
+    with pytest.raises(ValidationError, match=why):
+        Settings()
+    with pytest.raises(ConfigError, match=why):
+        load_settings()
+    result = CliRunner().invoke(cli_app, ["config", "check"])
+    assert result.exit_code == 2 and isinstance(result.exception, SystemExit)
+    assert why in result.stderr and "unset the variable" in result.stderr
+    assert "Traceback" not in result.output
 
 
 def _bottom(transport: object) -> object:

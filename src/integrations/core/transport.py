@@ -25,6 +25,8 @@ import ssl
 
 import httpx2
 
+from integrations.errors import ConfigError
+
 __all__ = [
     "ATTEMPT_TIMEOUT",
     "MAX_RESPONSE_HEADERS",
@@ -91,16 +93,27 @@ def create_transport(
         max_connections: the pool's size (all kept alive between calls).
         http2: offer HTTP/2 to https origins (needs the `h2` package, an extra of httpx2).
         ssl_context: for https origins (default: httpx2's verified context).
+
+    Raises:
+        ConfigError: httpx2 cannot build a client from these settings and the environment's
+            proxy variables (an unknown proxy scheme, an extra that is not installed).
     """
     connect = min(connect_timeout, timeout) if connect_timeout else timeout
-    client = httpx2.AsyncClient(
-        verify=ssl_context if ssl_context is not None else True,
-        http2=http2,
-        limits=httpx2.Limits(
-            max_connections=max_connections, max_keepalive_connections=max_connections
-        ),
-        timeout=httpx2.Timeout(timeout, connect=connect),
-        trust_env=True,  # proxies and CA bundle from the environment, as httpx2 reads them
-        follow_redirects=False,
-    )
+    try:
+        client = httpx2.AsyncClient(
+            verify=ssl_context if ssl_context is not None else True,
+            http2=http2,
+            limits=httpx2.Limits(
+                max_connections=max_connections, max_keepalive_connections=max_connections
+            ),
+            timeout=httpx2.Timeout(timeout, connect=connect),
+            trust_env=True,  # proxies and CA bundle from the environment, as httpx2 reads them
+            follow_redirects=False,
+        )
+    except (ImportError, ValueError) as exc:
+        # An unknown proxy scheme, a socks5:// proxy or http2 without their extra installed:
+        # settings no call could use, so they fail the build as settings, not as a crash.
+        raise ConfigError(
+            f"the HTTP client cannot be built from these settings and the proxy variables: {exc}"
+        ) from exc
     return ClientTransport(client, timeout=timeout)
