@@ -15,6 +15,7 @@ IntegrationError
 │  ├─ ConflictError (409)
 │  ├─ LockedError (423)
 │  ├─ RateLimitedError (429; retry_after, retry_at)     retryable
+│  ├─ InvalidResponseError (a 2xx body that is not what it says it is)
 │  └─ ProviderServerError (5xx)                         retryable
 │     └─ ServiceUnavailableError (502, 503, 504)
 ├─ CircuitOpenError (next_attempt_at)
@@ -47,6 +48,7 @@ __all__ = [
     "ForbiddenError",
     "IntegrationDisabledError",
     "IntegrationError",
+    "InvalidResponseError",
     "LockedError",
     "NotFoundError",
     "ProviderError",
@@ -270,6 +272,18 @@ class RateLimitedError(ProviderError):
         body["retry_after"] = self.retry_after
         body["retry_at"] = self.retry_at.isoformat() if self.retry_at else None
         return body
+
+
+class InvalidResponseError(ProviderError):
+    """The vendor answered with a success status but a body that cannot be read: malformed or
+    truncated JSON, or no JSON where JSON was promised. `body` holds a redacted preview.
+
+    Not retried (a write may have happened), but it counts as a vendor failure for the
+    circuit breaker: a vendor sending garbage is as broken as one sending 500s.
+    """
+
+    http_status = 502
+    code = "invalid_response"
 
 
 class ProviderServerError(ProviderError):

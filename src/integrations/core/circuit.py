@@ -20,7 +20,7 @@ from integrations.core.clock import Clock
 from integrations.core.context import call_context
 from integrations.core.spec import CircuitSpec
 from integrations.core.state import BreakerSnapshot, StateStore
-from integrations.errors import CircuitOpenError
+from integrations.errors import CircuitOpenError, InvalidResponseError
 from integrations.logging import get_logger
 
 __all__ = ["CircuitBreaker", "CircuitEvent", "CircuitLayer"]
@@ -150,7 +150,8 @@ class CircuitBreaker:
 
 
 class CircuitLayer(httpx2.AsyncBaseTransport):
-    """Refuses calls while open; counts 5xx, timeouts and connection errors as failures."""
+    """Refuses calls while open; counts 5xx, unreadable 2xx bodies, timeouts and connection
+    errors as failures."""
 
     def __init__(self, inner: httpx2.AsyncBaseTransport, breaker: CircuitBreaker) -> None:
         self._inner = inner
@@ -161,7 +162,7 @@ class CircuitLayer(httpx2.AsyncBaseTransport):
         trial_until = await self.breaker.enter()
         try:
             response = await self._inner.handle_async_request(request)
-        except httpx2.TransportError:
+        except (httpx2.TransportError, InvalidResponseError):
             await self.breaker.record_failure()
             raise
         except BaseException:

@@ -26,6 +26,8 @@ from integrations.core.context import EXTENSION, CallContext, Priority
 from integrations.core.errormap import ErrorMap
 from integrations.core.ratelimit import RateLimiter, RateLimitLayer
 from integrations.core.records import CallRecorder, MemoryCallRecorder, MetricsSink
+from integrations.core.request_safety import check_base_url, check_headers, clean_credentials
+from integrations.core.response_check import ResponseCheckLayer
 from integrations.core.retry import RetryLayer, RetryPolicy
 from integrations.core.spec import ProviderSpec
 from integrations.core.state import MemoryStateStore, StateStore
@@ -84,7 +86,9 @@ class BaseIntegration(abc.ABC):
         http2: bool = False,
     ) -> None:
         self.spec = spec
-        self.credentials = dict(credentials or {})
+        if transport is None:  # the network, not a simulator or a test's transport
+            check_base_url(spec.base_url, integration=spec.name, allowed_hosts=spec.allowed_hosts)
+        self.credentials = clean_credentials(credentials or {}, integration=spec.name)
         for value in self.credentials.values():
             register_secret(value)
         self.clock = clock or SystemClock()
@@ -118,6 +122,7 @@ class BaseIntegration(abc.ABC):
         )
         self.cache = ResponseCache(self.store)
         layers: httpx2.AsyncBaseTransport = RateLimitLayer(bottom, self.limiter)
+        layers = ResponseCheckLayer(layers)
         layers = CircuitLayer(layers, self.breaker)
         layers = RetryLayer(layers, RetryPolicy(spec.retry, rng), self.clock)
         self._chain = CacheLayer(layers, self.cache, spec.cache_ttl_seconds)
@@ -152,12 +157,18 @@ class BaseIntegration(abc.ABC):
         files: Mapping[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> httpx2.Request:
-        """A request to `path` under the base URL, authenticated, with an idempotency key
-        on writes when the vendor supports one (generated once, reused by every attempt)."""
+        """A request to `path` under the base URL, with an idempotency key on writes when the
+        vendor supports one (generated once, reused by every attempt).
+
+        Credentials go only to the base URL's origin: an absolute `path` elsewhere (a link a
+        vendor answer carried) is sent without them. Build path parameters with
+        `core.urls.api_path`, so an id can never change which endpoint is called.
+        """
         query = {k: v for k, v in (params or {}).items() if v is not None}
         merged = dict(headers or {})
+        home = not path.startswith(("http://", "https://")) or self._base_url.owns(httpx2.URL(path))
         auth = self.spec.auth
-        secret = self.credentials.get(auth.credential)
+        secret = self.credentials.get(auth.credential) if home else None
         if auth.scheme == "header" and secret:
             merged.setdefault(auth.name, f"{auth.prefix}{secret}")
         elif auth.scheme == "query" and secret:
@@ -180,12 +191,18 @@ class BaseIntegration(abc.ABC):
         fallback: Fallback | None = None,
         priority: Priority = "interactive",
         cache_ttl: float | None = None,
+        deadline: float | None = None,
         **kw: Any,
     ) -> httpx2.Response:
         """`build_request` then `call`, for the common case."""
         request = self.build_request(method, path, **kw)
         return await self.call(
-            request, operation=operation, fallback=fallback, priority=priority, cache_ttl=cache_ttl
+            request,
+            operation=operation,
+            fallback=fallback,
+            priority=priority,
+            cache_ttl=cache_ttl,
+            deadline=deadline,
         )
 
     async def call(
@@ -196,19 +213,38 @@ class BaseIntegration(abc.ABC):
         fallback: Fallback | None = None,
         priority: Priority = "interactive",
         cache_ttl: float | None = None,
+        deadline: float | None = None,
     ) -> httpx2.Response:
         """Send `request` through the whole pipeline; the single entry point.
 
         Returns the successful response (2xx/3xx). On an open circuit returns `fallback()`
         when given, else raises `CircuitOpenError` carrying the next trial time.
 
+        Args:
+            deadline: seconds the whole call may take, retries and waits included (default:
+                the spec's `deadline_seconds`). A wait that would pass it is not started.
+
         Raises:
-            IntegrationError: the mapped error of a failed call (see `integrations.errors`).
+            IntegrationError: the mapped error of a failed call (see `integrations.errors`);
+                `ConfigError` before anything is sent when a header value is unsafe.
         """
-        ctx = CallContext(self.name, operation, priority, cache_ttl, is_mock=self.is_mock)
+        if not self._base_url.owns(request.url):  # credentials stay on the vendor's origin
+            for name in {self.spec.auth.name, "Authorization"}:
+                request.headers.pop(name, None)
+        check_headers(request.headers, integration=self.name)
+        seconds = self.spec.deadline_seconds if deadline is None else deadline
+        ctx = CallContext(
+            self.name,
+            operation,
+            priority,
+            cache_ttl,
+            is_mock=self.is_mock,
+            deadline=self.clock.now() + seconds,
+            attempt_timeout=self.spec.timeout_seconds,
+        )
         request.extensions[EXTENSION] = ctx
         request.extensions["timeout"] = self._timeouts  # read by httpcore2, never written
-        request.extensions[ATTEMPT_TIMEOUT] = self.spec.timeout_seconds
+        request.extensions[ATTEMPT_TIMEOUT] = min(self.spec.timeout_seconds, seconds)
         started = time.perf_counter()
         response: httpx2.Response | None = None
         error: IntegrationError | None = None

@@ -27,6 +27,9 @@ class CallContext:
         operation: the operation name, e.g. "send_document".
         priority: background work may not use the budget's reserved share.
         cache_ttl: seconds to cache a successful read; None = the spec's default, 0 = never.
+        deadline: the clock time by which the whole call (attempts, backoff, limiter and
+            `Retry-After` waits) must be over; None = no deadline.
+        attempt_timeout: seconds one attempt may take, connect to last byte.
     """
 
     integration: str
@@ -34,6 +37,8 @@ class CallContext:
     priority: Priority = "interactive"
     cache_ttl: float | None = None
     is_mock: bool = False
+    deadline: float | None = None
+    attempt_timeout: float | None = None
     attempts: int = 0
     cache_hit: bool = False
     limiter_wait_seconds: float = 0.0

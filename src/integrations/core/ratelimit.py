@@ -11,6 +11,11 @@ last part of every budget always stays for interactive calls.
 Each window is held a little longer than its period (`margin_seconds`, at most 10% of it):
 a request admitted at the very edge of a window still travels a few milliseconds before the
 vendor counts it, and the vendor's window is what must never overflow.
+
+A 429 pauses the whole integration for the time the vendor asked, and teaches the limiter a
+window of the vendor's real rate (`learned_limit.py`), so the calls waiting out the pause
+resume at that rate instead of all at once. A call never waits past its deadline: a wait
+that would end after it fails at once with `RateLimitedError` carrying the wait.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ import httpx2
 from integrations.core.backoff import server_wait
 from integrations.core.clock import Clock
 from integrations.core.context import Priority, call_context
+from integrations.core.learned_limit import LearnedLimit
 from integrations.core.spec import RateLimitRule
 from integrations.core.state import StateStore, Window
 from integrations.errors import RateLimitedError
@@ -77,6 +83,7 @@ class RateLimiter:
         self._queued: dict[Lane, int] = {}
         self.violations: Counter[str] = Counter()
         self._rules_plan = self._plan()
+        self.learned = LearnedLimit(f"rl:{integration}:learned")
         # Rules without a method or path matcher match every request: their windows per
         # priority are worked out once, not on every call.
         self._unconditional: dict[Priority, _Plan] = {}
@@ -97,7 +104,12 @@ class RateLimiter:
     def _windows(self, request: httpx2.Request, priority: Priority) -> _Plan:
         """The windows `request` spends in, its cost, and its FIFO lane."""
         known = self._unconditional.get(priority)
-        return known if known is not None else self._match(request, priority)
+        plan = known if known is not None else self._match(request, priority)
+        learned = self.learned.active(self._clock.now())
+        if learned is None:
+            return plan
+        windows, cost, (lane_priority, keys) = plan
+        return [*windows, learned], cost, (lane_priority, (*keys, learned.key))
 
     def _match(self, request: httpx2.Request | None, priority: Priority) -> _Plan:
         windows: list[Window] = []
@@ -118,13 +130,26 @@ class RateLimiter:
     ) -> float:
         """Spend budget without waiting: 0.0 when admitted, else the seconds to wait."""
         windows, cost, _ = self._windows(request, priority)
-        return await self._store.acquire_windows(windows, cost, self._block_key)
+        wait = await self._store.acquire_windows(windows, cost, self._block_key)
+        if wait <= 0:
+            self.learned.admitted(self._clock.now())
+        return wait
 
-    async def acquire(self, request: httpx2.Request, priority: Priority = "interactive") -> float:
+    async def acquire(
+        self,
+        request: httpx2.Request,
+        priority: Priority = "interactive",
+        *,
+        max_wait: float | None = None,
+    ) -> float:
         """Wait (in arrival order) until the budget admits `request`; returns seconds waited.
 
+        Args:
+            max_wait: the longest this call may wait (what is left of its deadline); never
+                more than `max_wait_seconds`.
+
         Raises:
-            RateLimitedError: when admission would take longer than `max_wait_seconds`.
+            RateLimitedError: when admission would take longer than that.
         """
         windows, cost, lane = self._windows(request, priority)
         # With nobody queued, trying first overtakes no one; only a call that must wait takes
@@ -132,24 +157,30 @@ class RateLimiter:
         if not self._queued.get(lane) and (
             await self._store.acquire_windows(windows, cost, self._block_key) <= 0
         ):
+            self.learned.admitted(self._clock.now())
             return 0.0
+        limit = self.max_wait_seconds if max_wait is None else min(max_wait, self.max_wait_seconds)
         queue = self._queues.get(lane)
         if queue is None:
             queue = self._queues[lane] = asyncio.Lock()
         self._queued[lane] = self._queued.get(lane, 0) + 1
         try:
-            return await self._wait_in_line(queue, windows, cost)
+            return await self._wait_in_line(queue, windows, cost, limit)
         finally:
             self._queued[lane] -= 1
 
-    async def _wait_in_line(self, queue: asyncio.Lock, windows: list[Window], cost: int) -> float:
+    async def _wait_in_line(
+        self, queue: asyncio.Lock, windows: list[Window], cost: int, limit: float
+    ) -> float:
+        started = self._clock.now()
         waited = 0.0
         async with queue:
             while True:
                 wait = await self._store.acquire_windows(windows, cost, self._block_key)
                 if wait <= 0:
+                    self.learned.admitted(self._clock.now())
                     return waited
-                if waited + wait > self.max_wait_seconds:
+                if self._clock.now() - started + wait > limit:
                     retry_at = dt.datetime.fromtimestamp(self._clock.now() + wait, dt.UTC)
                     self._violation("budget_exhausted", wait)
                     raise RateLimitedError(
@@ -169,12 +200,23 @@ class RateLimiter:
             pause = hinted if hinted is not None else DEFAULT_429_PAUSE_S
             self._violation("vendor_429", pause)
             await self._store.block(self._block_key, pause)
+            learned = self.learned.refused(response, pause, self._clock.now())
+            _log.info(
+                "ratelimit.limit_learned",
+                integration=self.integration,
+                limit=learned.limit,
+                period_s=round(learned.period, 3),
+            )
         elif _budget_signal(response):
             # Only a budget signal pauses the integration: a Retry-After on a 202 ("not
             # ready, poll later") concerns that one resource, not the whole budget.
             hinted = server_wait(response.headers, self._clock.now())
             if hinted is not None and hinted > 0:
                 await self._store.block(self._block_key, hinted)
+
+    def now(self) -> float:
+        """The limiter's clock."""
+        return self._clock.now()
 
     def _violation(self, kind: str, wait: float) -> None:
         self.violations[kind] += 1
@@ -209,7 +251,8 @@ class RateLimitLayer(httpx2.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
         ctx = call_context(request)
-        waited = await self.limiter.acquire(request, ctx.priority)
+        left = None if ctx.deadline is None else ctx.deadline - self.limiter.now()
+        waited = await self.limiter.acquire(request, ctx.priority, max_wait=left)
         if waited:
             ctx.limiter_waits += 1
             ctx.limiter_wait_seconds += waited

@@ -3,8 +3,13 @@
 Retried: 429, 500, 502, 503, 504, timeouts and connection errors; never another 4xx.
 After a 5xx or a timeout, POST and PATCH are retried only when they carry the vendor's
 idempotency key, because such a write may have happened; a 429 was refused before anything
-happened, so it is retried for every method. A server that asks for a wait longer than the
-cap is not waited for: the call fails fast with the time it may be retried.
+happened, so it is retried for every method.
+
+Every call has a deadline. A wait that would end past it (our backoff, or a server's
+`Retry-After`) is not started: the call fails at once with the last answer's error, which
+carries the time the vendor asked for, instead of sleeping into a timeout. Each attempt's own
+timeout is also cut to what is left of the deadline. Without a deadline (the policy used on
+its own), a server asking for longer than `cap_seconds` fails fast the same way.
 """
 
 from __future__ import annotations
@@ -18,8 +23,9 @@ import httpx2
 
 from integrations.core.backoff import full_jitter, server_wait
 from integrations.core.clock import Clock
-from integrations.core.context import call_context
+from integrations.core.context import CallContext, call_context
 from integrations.core.spec import RetrySpec
+from integrations.core.transport import ATTEMPT_TIMEOUT
 from integrations.logging import get_logger, log_enabled
 
 __all__ = ["Decision", "RetryLayer", "RetryPolicy"]
@@ -55,8 +61,13 @@ class RetryPolicy:
         outcome: httpx2.Response | BaseException,
         request: httpx2.Request,
         now: float,
+        deadline: float | None = None,
     ) -> Decision:
-        """The decision after attempt number `attempt` (1-based) ended with `outcome`."""
+        """The decision after attempt number `attempt` (1-based) ended with `outcome`.
+
+        Args:
+            deadline: the clock time the call must be over by; a wait past it is refused.
+        """
         spec = self.spec
         if isinstance(outcome, httpx2.Response):
             if outcome.status_code not in spec.statuses:
@@ -75,7 +86,9 @@ class RetryPolicy:
             return Decision(False, 0.0, f"{what}: {attempt} attempt(s) exhausted")
         hinted = server_wait(outcome.headers, now) if isinstance(outcome, httpx2.Response) else None
         if hinted is not None:
-            if hinted > spec.cap_seconds:
+            if deadline is not None and now + hinted > deadline:
+                return Decision(False, hinted, f"{what}: server asks {hinted:.1f}s > deadline")
+            if deadline is None and hinted > spec.cap_seconds:
                 return Decision(False, hinted, f"{what}: server asks {hinted:.1f}s > cap")
             return Decision(True, hinted, f"{what}: server asks {hinted:.2f}s")
         wait = full_jitter(
@@ -85,6 +98,8 @@ class RetryPolicy:
             cap=spec.cap_seconds,
             rng=self._rng,
         )
+        if deadline is not None and now + wait > deadline:
+            return Decision(False, wait, f"{what}: backoff {wait:.2f}s > deadline")
         return Decision(True, wait, f"{what}: backoff {wait:.2f}s")
 
     def _has_key(self, request: httpx2.Request) -> bool:
@@ -107,6 +122,7 @@ class RetryLayer(httpx2.AsyncBaseTransport):
         while True:
             attempt += 1
             ctx.attempts = attempt
+            self._bound_attempt(request, ctx)
             outcome: httpx2.Response | BaseException
             try:
                 outcome = await self._inner.handle_async_request(request)
@@ -118,7 +134,8 @@ class RetryLayer(httpx2.AsyncBaseTransport):
                     # The common case, a final answer: nothing to decide, wait for or log.
                     return outcome
                 final = True
-            decision = self._policy.decide(attempt, outcome, request, self._clock.now())
+            now = self._clock.now()
+            decision = self._policy.decide(attempt, outcome, request, now, ctx.deadline)
             if not final:  # the record lists retries and why retrying stopped, whatever the level
                 ctx.attempt_log.append(decision.reason)
             # Retries are rare and worth seeing; a final attempt is summed up by the call record.
@@ -140,6 +157,13 @@ class RetryLayer(httpx2.AsyncBaseTransport):
             if isinstance(outcome, httpx2.Response):
                 await outcome.aclose()
             await self._clock.sleep(decision.wait)
+
+    def _bound_attempt(self, request: httpx2.Request, ctx: CallContext) -> None:
+        """Cut this attempt's timeout to what is left of the call's deadline."""
+        if ctx.deadline is None or ctx.attempt_timeout is None:
+            return
+        left = ctx.deadline - self._clock.now()
+        request.extensions[ATTEMPT_TIMEOUT] = max(0.001, min(ctx.attempt_timeout, left))
 
     async def aclose(self) -> None:
         await self._inner.aclose()

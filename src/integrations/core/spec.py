@@ -118,7 +118,11 @@ class ProviderSpec:
         circuit: breaker thresholds.
         pagination: the vendor's paging style.
         webhook: the name of the vendor's webhook signature scheme, if any.
-        timeout_seconds: per-request timeout.
+        timeout_seconds: the longest one attempt may take, connect to last body byte.
+        deadline_seconds: the default longest a whole call may take: attempts, backoff,
+            rate-limit and `Retry-After` waits (a caller may pass its own).
+        allowed_hosts: the hosts a configured base URL may name ("*.example.com" for
+            subdomains); empty: any https host. Loopback (the simulators) is always allowed.
         cache_ttl_seconds: default TTL of cached reads (0 disables caching).
         request_id_header: the response header carrying the vendor's request id.
         background_share: the share of each window background calls may not use.
@@ -133,6 +137,8 @@ class ProviderSpec:
     pagination: Literal["cursor", "link", "offset", "page", "none"] = "none"
     webhook: str | None = None
     timeout_seconds: float = 30.0
+    deadline_seconds: float = 120.0
+    allowed_hosts: tuple[str, ...] = ()
     cache_ttl_seconds: float = 300.0
     request_id_header: str = "x-request-id"
     background_share: float = 0.2

@@ -145,6 +145,7 @@ class PandaDocIntegration(BaseIntegration):
         fallback: Fallback | None = None,
         priority: Priority = "interactive",
         cache_ttl: float | None = None,
+        deadline: float | None = None,
         extensions: Mapping[str, Any] | None = None,
         **kw: Any,
     ) -> httpx2.Response:
@@ -152,7 +153,12 @@ class PandaDocIntegration(BaseIntegration):
         request = self.build_request(method, path, **kw)
         request.extensions.update(extensions or {})
         return await self.call(
-            request, operation=operation, fallback=fallback, priority=priority, cache_ttl=cache_ttl
+            request,
+            operation=operation,
+            fallback=fallback,
+            priority=priority,
+            cache_ttl=cache_ttl,
+            deadline=deadline,
         )
 
     async def call(
@@ -163,6 +169,7 @@ class PandaDocIntegration(BaseIntegration):
         fallback: Fallback | None = None,
         priority: Priority = "interactive",
         cache_ttl: float | None = None,
+        deadline: float | None = None,
     ) -> httpx2.Response:
         """The pipeline call, plus one OAuth refresh on 401 (throttled writes are retried by
         the pipeline: a 429 means nothing was processed)."""
@@ -171,6 +178,7 @@ class PandaDocIntegration(BaseIntegration):
             "fallback": fallback,
             "priority": priority,
             "cache_ttl": cache_ttl,
+            "deadline": deadline,
         }
         sent_with = request.headers.get("authorization", "")
         try:

@@ -218,4 +218,9 @@ PANDADOC_SPEC = PandaDocSpec(
     pagination="page",
     webhook="pandadoc",
     cache_ttl_seconds=0.0,
+    # Limits count per minute, so a queued call may wait several windows (a sandbox key
+    # allows 10 creates a minute): five minutes before a call gives up.
+    deadline_seconds=300.0,
+    # The API key goes to PandaDoc's API hosts only (and loopback, for the simulator).
+    allowed_hosts=("api.pandadoc.com", "*.pandadoc.com"),
 )

@@ -17,4 +17,7 @@ TYPEFORM_SPEC = ProviderSpec(
     pagination="cursor",
     webhook="typeform",
     cache_ttl_seconds=0.0,
+    # The token goes to Typeform's API hosts only (US and EU data centres; loopback for the
+    # simulator).
+    allowed_hosts=("api.typeform.com", "api.eu.typeform.com", "*.typeform.com"),
 )

@@ -17,6 +17,7 @@ from integrations.core.spec import ProviderSpec
 from integrations.errors import IntegrationError, ProviderError
 from integrations.logging import bind_trace_id
 from integrations.runtime_config import IntegrationSettings, RateLimitWindow
+from integrations.telemetry.metrics import MetricsRecorder
 from tests.helpers.pipeline import DemoIntegration, ScriptedVendor, make_client
 
 API_KEY = "sk_live_Q2xpZW50U2VjcmV0S2V5"
@@ -29,7 +30,9 @@ async def test_property_1_and_2_one_record_and_metric_per_call(statuses: list[in
     """Every logical call, success or failure, writes one record with its trace id and metric."""
     vendor = ScriptedVendor(script=list(statuses), headers={"Retry-After": "0"})
     # The breaker stays closed however many 5xx come in a row: each call must reach the vendor.
-    client = make_client(vendor, max_attempts=1, threshold=len(statuses) + 1)
+    client = make_client(
+        vendor, max_attempts=1, threshold=len(statuses) + 1, metrics=MetricsRecorder()
+    )
     for i, _ in enumerate(statuses):
         with bind_trace_id(f"trace-{i}"), contextlib.suppress(IntegrationError):
             await client.request("GET", f"/items/{i}", operation="get_item")
@@ -127,7 +130,8 @@ async def test_health_check_and_cache_key() -> None:
 
 
 def test_query_auth_and_absolute_urls() -> None:
-    """Query-parameter auth puts the key in the query; absolute URLs are kept."""
+    """Query-parameter auth puts the key in the query; an absolute URL keeps its host and
+    gets the key only on the base URL's own origin."""
     from integrations.core.spec import AuthSpec
 
     spec = ProviderSpec(
@@ -139,8 +143,10 @@ def test_query_auth_and_absolute_urls() -> None:
         credentials={"key": "juso-key-123456"},
         clock=VirtualClock(),
     )
-    request = client.build_request("GET", "https://other/x")
-    assert str(request.url) == "https://other/x?confmKey=juso-key-123456"
+    request = client.build_request("GET", "https://h/x")
+    assert str(request.url) == "https://h/x?confmKey=juso-key-123456"
+    elsewhere = client.build_request("GET", "https://other/x")
+    assert str(elsewhere.url) == "https://other/x"
 
 
 def test_spec_with_runtime_settings() -> None:

@@ -1,0 +1,37 @@
+"""The layer that refuses unreadable success bodies before the breaker counts the call.
+
+It sits between the circuit breaker and the rate limiter, so a vendor that answers 200 with
+truncated or malformed JSON counts as a failing vendor (the breaker opens after enough of
+them) instead of passing as a success whose body then fails in the connector.
+"""
+
+from __future__ import annotations
+
+import json
+
+import httpx2
+
+from integrations.core.payloads import invalid_response, is_json
+
+__all__ = ["ResponseCheckLayer"]
+
+
+class ResponseCheckLayer(httpx2.AsyncBaseTransport):
+    """Raises `InvalidResponseError` for a 2xx answer that says JSON but does not parse."""
+
+    def __init__(self, inner: httpx2.AsyncBaseTransport) -> None:
+        self._inner = inner
+
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
+        response = await self._inner.handle_async_request(request)
+        if 200 <= response.status_code < 300 and is_json(response):
+            body = await response.aread()
+            if body:
+                try:
+                    json.loads(body)
+                except (ValueError, UnicodeDecodeError) as exc:
+                    raise invalid_response(response, f"malformed JSON ({exc})") from None
+        return response
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
