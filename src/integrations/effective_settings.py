@@ -33,13 +33,8 @@ __all__ = [
     "spec_rows",
 ]
 
-SPEC, REGISTRY, CONFIG, OPTIONS, CLIENT = (
-    "connector spec",
-    "registry default",
-    "runtime config",
-    "runtime config (options)",
-    "environment or credentials",
-)
+SPEC, REGISTRY, CONFIG = "connector spec", "registry default", "runtime config"
+OPTIONS, CLIENT = "runtime config (options)", "environment or credentials"
 SOURCES = (SPEC, REGISTRY, CONFIG, OPTIONS, CLIENT)
 # Identity and wire format: what the vendor's API is, not how our calls to it behave.
 _NOT_SETTINGS = frozenset({"name", "auth", "pagination", "webhook", "request_id_header"})
@@ -86,7 +81,7 @@ class EffectiveSettings:
     def to_json(self) -> dict[str, Any]:
         """The JSON shape of `config show --json` and the REST endpoint."""
         body = dataclasses.asdict(self)
-        body["settings"] = body.pop("rows")
+        body["settings"] = list(body.pop("rows"))
         return body
 
 
@@ -194,7 +189,7 @@ def _chosen(settings: IntegrationSettings) -> set[str]:
 def _runtime_field(setting: str, value: Any) -> str | None:
     """The runtime configuration field that sets spec `setting`, if there is one."""
     head, _, rest = setting.partition(".")
-    if head == "rate_limits":  # runtime windows replace the spec's global rules only
+    if head == "rate_limits" and rest:  # runtime windows replace the spec's global rules only
         return head if not (value.path or value.methods) else None
     if head not in IntegrationSettings.model_fields:
         return None

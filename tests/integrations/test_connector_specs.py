@@ -59,6 +59,22 @@ def test_unconfigured_spec_is_the_connectors_own(name: str) -> None:
     assert {k: v for k, v in given.items() if k in expected} == expected
 
 
+@pytest.mark.parametrize("name", WITH_CLIENT)
+async def test_unconfigured_rows_come_from_the_connector(services: Services, name: str) -> None:
+    """For every connector with a client, an unconfigured integration's settings all come from
+    its spec or its registry entry, one row per spec setting."""
+    factory = IntegrationFactory(services)
+    try:
+        report = await describe(factory, name)
+    finally:
+        await factory.close()
+
+    spec = connector_spec(CONNECTORS[name])
+    assert spec is not None
+    assert {r.source for r in report.rows} <= {"connector spec", "registry default"}
+    assert {r.setting for r in report.rows} >= set(spec_rows(spec)) - {"rate_limits"}
+
+
 def test_pandadoc_defaults_are_the_documented_ones() -> None:
     """PandaDoc's runtime defaults carry its spec's 7 attempts and 32 s cap, not 3 and 60 s."""
     defaults = connector_defaults("pandadoc")
