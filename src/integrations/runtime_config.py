@@ -14,7 +14,15 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, SecretStr, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    HttpUrl,
+    SecretStr,
+    ValidationError,
+    field_validator,
+)
 
 from integrations.errors import ConfigError
 from integrations.logging import MASK
@@ -126,6 +134,20 @@ class IntegrationSettingsUpdate(BaseModel):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] | None = None
     options: dict[str, Any] | None = None
     credentials: dict[str, SecretStr] | None = None
+
+    @field_validator("credentials")
+    @classmethod
+    def _clean_credentials(cls, value: dict[str, SecretStr] | None) -> dict[str, SecretStr] | None:
+        """Stripped of surrounding whitespace; a line break or NUL would forge a header."""
+        if value is None:
+            return None
+        cleaned = {}
+        for key, secret in value.items():
+            text = secret.get_secret_value().strip()
+            if any(c in text for c in "\r\n\x00"):
+                raise ValueError(f"credential {key!r} contains a line break or NUL character")
+            cleaned[key] = SecretStr(text)
+        return cleaned
 
     def is_empty(self) -> bool:
         """True when the update changes nothing."""

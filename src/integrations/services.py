@@ -7,7 +7,9 @@ whatever needs it, so nothing reaches for globals and tests build their own.
 from __future__ import annotations
 
 from integrations.config import Settings
-from integrations.connector_specs import connector_defaults
+from integrations.connector_specs import connector_defaults, connector_spec
+from integrations.core.request_safety import check_base_url
+from integrations.registry import get_connector
 from integrations.runtime_config import IntegrationSettingsUpdate
 from integrations.storage.crypto import SecretBox
 from integrations.storage.db import Database
@@ -29,7 +31,11 @@ class Services:
 
     def __init__(self, settings: Settings, database: Database | None = None) -> None:
         self.settings = settings
-        self.db = database or Database(settings.resolved_database_url)
+        self.db = database or Database(
+            settings.resolved_database_url,
+            connect_timeout=settings.database.connect_timeout,
+            statement_timeout=settings.database.statement_timeout,
+        )
         self.box = SecretBox.from_settings(settings)
 
     async def close(self) -> None:
@@ -51,8 +57,17 @@ class Services:
     async def update_config(
         self, name: str, update: IntegrationSettingsUpdate, *, changed_by: str
     ) -> IntegrationConfig:
-        """Validate and store a runtime configuration change, with its history row."""
+        """Validate and store a runtime configuration change, with its history row.
+
+        Raises:
+            ConfigError: an invalid field, or a `base_url` the connector's credentials must
+                not be sent to (plain http off loopback, a host outside its allowed hosts).
+        """
         defaults = connector_defaults(name)
+        if update.base_url is not None:
+            spec = connector_spec(get_connector(name))
+            allowed = spec.allowed_hosts if spec is not None else ()
+            check_base_url(str(update.base_url), integration=name, allowed_hosts=allowed)
         async with self.db.sessions.begin() as session:
             repo = IntegrationConfigRepository(session, self.box)
             return await repo.update(

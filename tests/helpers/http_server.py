@@ -34,10 +34,13 @@ class Hit:
 
 @dataclass(frozen=True, slots=True)
 class Answer:
-    """One scripted answer: a status, after `delay` seconds."""
+    """One scripted answer: a status, after `delay` seconds, with extra `headers`; `body`
+    replaces the default JSON body (sent as `application/json` all the same)."""
 
     status: int = 200
     delay: float = 0.0
+    headers: tuple[tuple[str, str], ...] = ()
+    body: bytes | None = None
 
 
 class ScriptedApp:
@@ -76,8 +79,11 @@ class ScriptedApp:
             pass
         if answer.delay:
             await asyncio.sleep(answer.delay)
-        body = json.dumps({"n": number, "status": answer.status}).encode()
+        body = answer.body
+        if body is None:
+            body = json.dumps({"n": number, "status": answer.status}).encode()
         headers = [(b"content-type", b"application/json")]
+        headers += [(k.lower().encode(), v.encode()) for k, v in answer.headers]
         await send({"type": "http.response.start", "status": answer.status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
 

@@ -162,6 +162,11 @@ class CircuitLayer(httpx2.AsyncBaseTransport):
         trial_until = await self.breaker.enter()
         try:
             response = await self._inner.handle_async_request(request)
+        except httpx2.LocalProtocolError:
+            # Refused by our own HTTP library before sending: says nothing about the vendor.
+            if trial_until is not None:
+                await asyncio.shield(self.breaker.release_trial(trial_until))
+            raise
         except (httpx2.TransportError, InvalidResponseError):
             await self.breaker.record_failure()
             raise

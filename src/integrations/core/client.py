@@ -250,6 +250,7 @@ class BaseIntegration(abc.ABC):
         error: IntegrationError | None = None
         try:
             response = await self._chain.handle_async_request(request)
+            response.request = request  # a simulator's answer is not bound to it yet
             await response.aread()
             if response.status_code >= 400:
                 error = self.errors.to_error(response, now=self.clock.now())

@@ -31,12 +31,14 @@ def is_json(response: httpx2.Response) -> bool:
     return kind == JSON_TYPES[0] or kind.endswith(JSON_TYPES[1])
 
 
-def invalid_response(response: httpx2.Response, why: str) -> InvalidResponseError:
+def invalid_response(
+    response: httpx2.Response, why: str, *, provider: str | None = None
+) -> InvalidResponseError:
     """The error for `response`, with `why` and a redacted preview of its body."""
     preview = redact_text(response.content[:_PREVIEW].decode("utf-8", "replace"))
     return InvalidResponseError(
         f"the vendor's answer could not be read: {why}",
-        provider=_provider(response),
+        provider=provider or _provider(response),
         status=response.status_code,
         body=preview,
     )

@@ -83,7 +83,7 @@ class RateLimiter:
         self._queued: dict[Lane, int] = {}
         self.violations: Counter[str] = Counter()
         self._rules_plan = self._plan()
-        self.learned = LearnedLimit(f"rl:{integration}:learned")
+        self.learned = LearnedLimit(margin=margin_seconds)
         # Rules without a method or path matcher match every request: their windows per
         # priority are worked out once, not on every call.
         self._unconditional: dict[Priority, _Plan] = {}
@@ -104,12 +104,7 @@ class RateLimiter:
     def _windows(self, request: httpx2.Request, priority: Priority) -> _Plan:
         """The windows `request` spends in, its cost, and its FIFO lane."""
         known = self._unconditional.get(priority)
-        plan = known if known is not None else self._match(request, priority)
-        learned = self.learned.active(self._clock.now())
-        if learned is None:
-            return plan
-        windows, cost, (lane_priority, keys) = plan
-        return [*windows, learned], cost, (lane_priority, (*keys, learned.key))
+        return known if known is not None else self._match(request, priority)
 
     def _match(self, request: httpx2.Request | None, priority: Priority) -> _Plan:
         windows: list[Window] = []
@@ -130,9 +125,17 @@ class RateLimiter:
     ) -> float:
         """Spend budget without waiting: 0.0 when admitted, else the seconds to wait."""
         windows, cost, _ = self._windows(request, priority)
+        return await self._admit(windows, cost)
+
+    async def _admit(self, windows: list[Window], cost: int) -> float:
+        """One try at admission: the learned window (in process), then the store's windows."""
+        now = self._clock.now()
+        wait = self.learned.reserve(now)
+        if wait > 0:
+            return wait
         wait = await self._store.acquire_windows(windows, cost, self._block_key)
-        if wait <= 0:
-            self.learned.admitted(self._clock.now())
+        if wait > 0:
+            self.learned.release(now)
         return wait
 
     async def acquire(
@@ -154,10 +157,7 @@ class RateLimiter:
         windows, cost, lane = self._windows(request, priority)
         # With nobody queued, trying first overtakes no one; only a call that must wait takes
         # its place in line.
-        if not self._queued.get(lane) and (
-            await self._store.acquire_windows(windows, cost, self._block_key) <= 0
-        ):
-            self.learned.admitted(self._clock.now())
+        if not self._queued.get(lane) and await self._admit(windows, cost) <= 0:
             return 0.0
         limit = self.max_wait_seconds if max_wait is None else min(max_wait, self.max_wait_seconds)
         queue = self._queues.get(lane)
@@ -176,9 +176,8 @@ class RateLimiter:
         waited = 0.0
         async with queue:
             while True:
-                wait = await self._store.acquire_windows(windows, cost, self._block_key)
+                wait = await self._admit(windows, cost)
                 if wait <= 0:
-                    self.learned.admitted(self._clock.now())
                     return waited
                 if self._clock.now() - started + wait > limit:
                     retry_at = dt.datetime.fromtimestamp(self._clock.now() + wait, dt.UTC)

@@ -11,6 +11,7 @@ import json
 
 import httpx2
 
+from integrations.core.context import call_context
 from integrations.core.payloads import invalid_response, is_json
 
 __all__ = ["ResponseCheckLayer"]
@@ -30,7 +31,9 @@ class ResponseCheckLayer(httpx2.AsyncBaseTransport):
                 try:
                     json.loads(body)
                 except (ValueError, UnicodeDecodeError) as exc:
-                    raise invalid_response(response, f"malformed JSON ({exc})") from None
+                    why = f"malformed JSON ({exc})"
+                    provider = call_context(request).integration
+                    raise invalid_response(response, why, provider=provider) from None
         return response
 
     async def aclose(self) -> None:

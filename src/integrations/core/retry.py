@@ -73,6 +73,9 @@ class RetryPolicy:
             if outcome.status_code not in spec.statuses:
                 return Decision(False, 0.0, f"status {outcome.status_code} is final")
             what = f"status {outcome.status_code}"
+        elif isinstance(outcome, httpx2.LocalProtocolError):
+            # Our own request was refused before it was sent: sending it again cannot help.
+            return Decision(False, 0.0, f"{type(outcome).__name__} is our request's fault")
         elif isinstance(outcome, httpx2.TransportError):
             what = type(outcome).__name__
         else:

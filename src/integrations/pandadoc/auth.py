@@ -116,6 +116,10 @@ def parse_token_response(body: Any) -> OAuthTokens:
     """
     if not isinstance(body, dict) or not body.get("access_token"):
         raise ValueError("the token answer has no access_token")
+    for key in ("access_token", "refresh_token"):
+        # A token is put in a header: a line break in it would forge another header.
+        if any(c in str(body.get(key) or "") for c in "\r\n\x00"):
+            raise ValueError(f"the token answer's {key} contains a line break or NUL")
     expires = body.get("expires_in")
     return OAuthTokens(
         access_token=str(body["access_token"]),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from integrations.core.payloads import read_model
 from integrations.pandadoc.bodies import CreateFromPdfUrl, CreateFromTemplate, UploadRequest
 from integrations.pandadoc.client import PandaDocIntegration
 from integrations.pandadoc.models import CreatedDocument
@@ -24,7 +25,7 @@ async def _create(
     response = await client.request(
         "POST", DOCS, operation=operation, extensions={CREATE_SOURCE: source}, **kw
     )
-    return CreatedDocument.model_validate(response.json())
+    return read_model(response, CreatedDocument)
 
 
 async def create_document_from_template(
@@ -65,4 +66,4 @@ async def upload_document(
         extensions={CREATE_SOURCE: "pdf"},
         files=files,
     )
-    return CreatedDocument.model_validate(response.json())
+    return read_model(response, CreatedDocument)

@@ -15,6 +15,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
+from integrations.core.payloads import read_model
+from integrations.core.urls import quote_segment
 from integrations.errors import NotFoundError
 from integrations.pandadoc.bodies import DocumentFilter, SendOptions, StatusChange
 from integrations.pandadoc.client import PandaDocIntegration
@@ -99,7 +101,7 @@ async def list_documents(
     response = await client.request(
         "GET", DOCS, operation="list_documents", params=params, cache_ttl=LIVE
     )
-    return DocumentList.model_validate(response.json()).results
+    return read_model(response, DocumentList).results
 
 
 async def iter_documents(
@@ -129,9 +131,12 @@ async def get_document_details(
 
     async def once() -> DocumentDetails:
         response = await client.request(
-            "GET", f"{DOCS}/{document_id}/details", operation="get_document_details", cache_ttl=LIVE
+            "GET",
+            f"{DOCS}/{quote_segment(document_id)}/details",
+            operation="get_document_details",
+            cache_ttl=LIVE,
         )
-        return DocumentDetails.model_validate(response.json())
+        return read_model(response, DocumentDetails)
 
     return await when_ready(client, document_id, once, max_wait=wait_timeout)
 
@@ -151,9 +156,12 @@ async def send_document(
 
     async def once() -> SentDocument:
         response = await client.request(
-            "POST", f"{DOCS}/{document_id}/send", operation="send_document", json=body
+            "POST",
+            f"{DOCS}/{quote_segment(document_id)}/send",
+            operation="send_document",
+            json=body,
         )
-        return SentDocument.model_validate(response.json())
+        return read_model(response, SentDocument)
 
     return await when_ready(client, document_id, once, max_wait=wait_timeout)
 
@@ -166,11 +174,11 @@ async def create_signing_link(
     otherwise PandaDoc answers 400 (BadRequestError)."""
     response = await client.request(
         "POST",
-        f"{DOCS}/{document_id}/session",
+        f"{DOCS}/{quote_segment(document_id)}/session",
         operation="create_signing_link",
         json={"recipient": recipient, "lifetime": lifetime},
     )
-    session = SessionResponse.model_validate(response.json())
+    session = read_model(response, SessionResponse)
     return SigningLink(
         document_id=document_id,
         recipient=recipient,
@@ -186,7 +194,9 @@ async def delete_document(
     """Delete the document (204). False when it was already gone and `missing_ok`; a
     locked document answers 423 (DocumentLockedError)."""
     try:
-        await client.request("DELETE", f"{DOCS}/{document_id}", operation="delete_document")
+        await client.request(
+            "DELETE", f"{DOCS}/{quote_segment(document_id)}", operation="delete_document"
+        )
     except NotFoundError:
         if not missing_ok:
             raise
@@ -207,7 +217,7 @@ async def change_document_status(
     async def once() -> None:
         await client.request(
             "PATCH",
-            f"{DOCS}/{document_id}/status",
+            f"{DOCS}/{quote_segment(document_id)}/status",
             operation="change_document_status",
             json=change.payload(),
         )
@@ -221,6 +231,6 @@ async def revert_document_to_draft(
     """Return any non-deleted document to `document.draft` (signatures are cleared and
     recipients are not notified)."""
     response = await client.request(
-        "POST", f"{DOCS}/{document_id}/draft", operation="revert_document_to_draft"
+        "POST", f"{DOCS}/{quote_segment(document_id)}/draft", operation="revert_document_to_draft"
     )
-    return DocumentSummary.model_validate(response.json())
+    return read_model(response, DocumentSummary)

@@ -13,6 +13,8 @@ import datetime as dt
 
 from sqlalchemy import delete, select
 
+from integrations.core.payloads import read_model
+from integrations.core.urls import quote_segment
 from integrations.errors import NotFoundError
 from integrations.pandadoc.client import PandaDocIntegration
 from integrations.pandadoc.events import (
@@ -55,7 +57,7 @@ async def create_webhook_subscription(
         operation="create_webhook_subscription",
         json=body.model_dump(mode="json", exclude_none=True),
     )
-    return WebhookSubscription.model_validate(response.json())
+    return read_model(response, WebhookSubscription)
 
 
 async def list_webhook_subscriptions(client: PandaDocIntegration) -> list[WebhookSubscription]:
@@ -63,7 +65,7 @@ async def list_webhook_subscriptions(client: PandaDocIntegration) -> list[Webhoo
     response = await client.request(
         "GET", HOOKS, operation="list_webhook_subscriptions", cache_ttl=0
     )
-    return SubscriptionList.model_validate(response.json()).items
+    return read_model(response, SubscriptionList).items
 
 
 async def get_webhook_subscription(
@@ -71,9 +73,12 @@ async def get_webhook_subscription(
 ) -> WebhookSubscription:
     """One subscription; NotFoundError when it does not exist."""
     response = await client.request(
-        "GET", f"{HOOKS}/{subscription_id}", operation="get_webhook_subscription", cache_ttl=0
+        "GET",
+        f"{HOOKS}/{quote_segment(subscription_id)}",
+        operation="get_webhook_subscription",
+        cache_ttl=0,
     )
-    return WebhookSubscription.model_validate(response.json())
+    return read_model(response, WebhookSubscription)
 
 
 async def update_webhook_subscription(
@@ -82,11 +87,11 @@ async def update_webhook_subscription(
     """Change name, URL, triggers, payload or `active`; fields not given stay."""
     response = await client.request(
         "PATCH",
-        f"{HOOKS}/{subscription_id}",
+        f"{HOOKS}/{quote_segment(subscription_id)}",
         operation="update_webhook_subscription",
         json=changes.model_dump(mode="json", exclude_unset=True),
     )
-    return WebhookSubscription.model_validate(response.json())
+    return read_model(response, WebhookSubscription)
 
 
 async def delete_webhook_subscription(
@@ -95,7 +100,9 @@ async def delete_webhook_subscription(
     """Delete a subscription; False when it was already gone and `missing_ok`."""
     try:
         await client.request(
-            "DELETE", f"{HOOKS}/{subscription_id}", operation="delete_webhook_subscription"
+            "DELETE",
+            f"{HOOKS}/{quote_segment(subscription_id)}",
+            operation="delete_webhook_subscription",
         )
     except NotFoundError:
         if not missing_ok:
@@ -108,9 +115,11 @@ async def regenerate_webhook_shared_key(client: PandaDocIntegration, subscriptio
     """A new shared key for the subscription (the old one stops signing at once); store it
     with `remember_subscription` so deliveries keep verifying."""
     response = await client.request(
-        "PATCH", f"{HOOKS}/{subscription_id}/shared-key", operation="regenerate_webhook_key"
+        "PATCH",
+        f"{HOOKS}/{quote_segment(subscription_id)}/shared-key",
+        operation="regenerate_webhook_key",
     )
-    return SharedKey.model_validate(response.json()).shared_key
+    return read_model(response, SharedKey).shared_key
 
 
 async def remember_subscription(

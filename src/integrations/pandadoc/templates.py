@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
+from integrations.core.payloads import read_model
+from integrations.core.urls import quote_segment
 from integrations.pandadoc.client import PandaDocIntegration
 from integrations.pandadoc.models import TemplateDetails, TemplateList, TemplateListItem
 
@@ -46,7 +48,7 @@ async def list_templates(
         "fields": "content_date_modified" if with_content_date else None,
     }
     response = await client.request("GET", TEMPLATES, operation="list_templates", params=params)
-    return TemplateList.model_validate(response.json()).results
+    return read_model(response, TemplateList).results
 
 
 async def iter_templates(
@@ -75,6 +77,6 @@ async def get_template_details(client: PandaDocIntegration, template_id: str) ->
     """The template's roles (recipients are created for them), tokens (variables), fields
     and pricing; NotFoundError for an unknown or deleted template."""
     response = await client.request(
-        "GET", f"{TEMPLATES}/{template_id}/details", operation="get_template_details"
+        "GET", f"{TEMPLATES}/{quote_segment(template_id)}/details", operation="get_template_details"
     )
-    return TemplateDetails.model_validate(response.json())
+    return read_model(response, TemplateDetails)

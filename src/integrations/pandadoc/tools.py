@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from integrations.core.client import BaseIntegration
+from integrations.core.urls import quote_segment
 from integrations.errors import ConfigError
 from integrations.mcp.tools import ToolSpec
 from integrations.pandadoc import operations as ops
@@ -173,7 +174,7 @@ async def _download_link(client: BaseIntegration, args: DocumentInput) -> dict[s
         "ready": summary.status not in (DocumentStatus.UPLOADED, DocumentStatus.ERROR),
         "signed": signed,
         "app_url": f"{pandadoc.spec.app_url}/a/#/documents/{summary.id}",
-        "api_url": f"{pandadoc.spec.base_url}{DOCS}/{summary.id}/{kind}",
+        "api_url": f"{pandadoc.spec.base_url}{DOCS}/{quote_segment(summary.id)}/{kind}",
         "note": "app_url opens the document for workspace members (download from there); "
         "api_url needs the PandaDoc API key",
     }

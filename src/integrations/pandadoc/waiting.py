@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, TypeVar
 
+from integrations.core.payloads import read_model
+from integrations.core.urls import quote_segment
 from integrations.logging import get_logger
 from integrations.pandadoc.client import PandaDocIntegration
 from integrations.pandadoc.exceptions import (
@@ -44,9 +46,12 @@ async def get_document_status(client: PandaDocIntegration, document_id: str) -> 
     """The document's current status (never cached); NotFoundError for an unknown or
     deleted document."""
     response = await client.request(
-        "GET", f"{DOCS}/{document_id}", operation="get_document_status", cache_ttl=LIVE
+        "GET",
+        f"{DOCS}/{quote_segment(document_id)}",
+        operation="get_document_status",
+        cache_ttl=LIVE,
     )
-    return DocumentSummary.model_validate(response.json())
+    return read_model(response, DocumentSummary)
 
 
 async def wait_for_document_status(
@@ -154,7 +159,9 @@ async def download_document(
         DocumentWaitTimeoutError: the PDF was not ready within `max_wait`.
         DocumentStateError: e.g. a protected download of a document not completed.
     """
-    path = f"{DOCS}/{document_id}/{'download-protected' if protected else 'download'}"
+    path = (
+        f"{DOCS}/{quote_segment(document_id)}/{'download-protected' if protected else 'download'}"
+    )
     operation = "download_protected_document" if protected else "download_document"
     params = None if protected else watermark
     started = client.clock.now()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import datetime as dt
 from collections import deque
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ class RecordedRequest:
     body: bytes
     received_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
     status: int | None = None
+    raw_path: str = ""  # as sent on the wire, percent-encoding kept (`path` is decoded)
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-safe form for the control API (a binary body is base64)."""
@@ -33,6 +35,7 @@ class RecordedRequest:
         return {
             "method": self.method,
             "path": self.path,
+            "raw_path": self.raw_path,
             "query": self.query,
             "headers": self.headers,
             "body": body,
@@ -59,15 +62,7 @@ class Journal:
         """Record the status `request` was answered with."""
         for index in range(len(self._items) - 1, -1, -1):
             if self._items[index] is request:
-                self._items[index] = RecordedRequest(
-                    request.method,
-                    request.path,
-                    request.query,
-                    request.headers,
-                    request.body,
-                    request.received_at,
-                    status,
-                )
+                self._items[index] = dataclasses.replace(request, status=status)
                 return
 
     def all(self, *, method: str | None = None, path: str | None = None) -> list[RecordedRequest]:

@@ -171,6 +171,7 @@ class _FaultMiddleware:
             scope.get("query_string", b"").decode("latin-1"),
             headers,
             body,
+            raw_path=(scope.get("raw_path") or b"").split(b"?", 1)[0].decode("latin-1"),
         )
         self.sim.journal.add(record)
         status = await self._answer(scope, receive, send, body)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
+from integrations.core.payloads import read_model
+from integrations.core.urls import quote_segment
 from integrations.errors import NotFoundError
 from integrations.typeform.client import TypeformIntegration
 from integrations.typeform.models import (
@@ -37,8 +39,8 @@ LIVE = 0.0
 async def get_form(client: TypeformIntegration, form_id: str) -> Form:
     """The form's definition; NotFoundError when it does not exist, AuthError when the
     account may not read it."""
-    response = await client.request("GET", f"/forms/{form_id}", operation="get_form")
-    return Form.model_validate(response.json())
+    response = await client.request("GET", f"/forms/{quote_segment(form_id)}", operation="get_form")
+    return read_model(response, Form)
 
 
 async def list_forms(
@@ -47,26 +49,32 @@ async def list_forms(
     """One page of the account's forms (page_size up to 200)."""
     params = {"page": page, "page_size": min(page_size, 200), "search": search}
     response = await client.request("GET", "/forms", operation="list_forms", params=params)
-    return FormList.model_validate(response.json())
+    return read_model(response, FormList)
 
 
 async def list_webhooks(client: TypeformIntegration, form_id: str) -> list[Webhook]:
     """Every webhook of a form."""
     response = await client.request(
-        "GET", f"/forms/{form_id}/webhooks", operation="list_webhooks", cache_ttl=LIVE
+        "GET",
+        f"/forms/{quote_segment(form_id)}/webhooks",
+        operation="list_webhooks",
+        cache_ttl=LIVE,
     )
-    return WebhookList.model_validate(response.json()).items
+    return read_model(response, WebhookList).items
 
 
 async def get_webhook(client: TypeformIntegration, form_id: str, tag: str) -> Webhook | None:
     """The webhook with `tag`, or None when there is none."""
     try:
         response = await client.request(
-            "GET", f"/forms/{form_id}/webhooks/{tag}", operation="get_webhook", cache_ttl=LIVE
+            "GET",
+            f"/forms/{quote_segment(form_id)}/webhooks/{quote_segment(tag)}",
+            operation="get_webhook",
+            cache_ttl=LIVE,
         )
     except NotFoundError:
         return None
-    return Webhook.model_validate(response.json())
+    return read_model(response, Webhook)
 
 
 async def put_webhook(
@@ -75,18 +83,20 @@ async def put_webhook(
     """Create or replace the webhook with `tag` (PUT is idempotent on the tag)."""
     response = await client.request(
         "PUT",
-        f"/forms/{form_id}/webhooks/{tag}",
+        f"/forms/{quote_segment(form_id)}/webhooks/{quote_segment(tag)}",
         operation="put_webhook",
         json=update.model_dump(mode="json", exclude_none=True),
     )
-    return Webhook.model_validate(response.json())
+    return read_model(response, Webhook)
 
 
 async def delete_webhook(client: TypeformIntegration, form_id: str, tag: str) -> bool:
     """Delete the webhook with `tag`; False when it did not exist."""
     try:
         await client.request(
-            "DELETE", f"/forms/{form_id}/webhooks/{tag}", operation="delete_webhook"
+            "DELETE",
+            f"/forms/{quote_segment(form_id)}/webhooks/{quote_segment(tag)}",
+            operation="delete_webhook",
         )
     except NotFoundError:
         return False
@@ -116,13 +126,13 @@ async def list_responses(
     }
     response = await client.request(
         "GET",
-        f"/forms/{form_id}/responses",
+        f"/forms/{quote_segment(form_id)}/responses",
         operation="list_responses",
         params=params,
         priority="background",
         cache_ttl=LIVE,
     )
-    return ResponsesPage.model_validate(response.json())
+    return read_model(response, ResponsesPage)
 
 
 async def iter_responses(

@@ -20,6 +20,7 @@ from integrations.mcp.tools import ToolSpec
 from integrations.mock import MockIntegration
 from integrations.mock.tools import CreateItemInput, GetItemInput
 from integrations.services import Services
+from integrations.simulators.faults import FaultPlan
 from tests.integrations.mcp.support import (
     FAST,
     MOCK_TOOLS,
@@ -165,6 +166,22 @@ async def test_vendor_error_reaches_the_agent_without_secrets(
     sent = factory.simulator("mock").journal.all()
     assert sent
     assert sent[0].headers["authorization"] == f"Bearer {SECRET}"  # it was really used
+
+
+async def test_an_unreadable_vendor_answer_is_a_tool_error_naming_it(
+    factory: IntegrationFactory, services: Services
+) -> None:
+    """A 200 with malformed JSON reaches the agent as `invalid_response`, not internal_error."""
+    await configure(services, enabled=True, mode="mock", credentials={"api_key": SECRET}, **FAST)
+    factory.simulator("mock").faults.set("*", FaultPlan(script=["malformed"]))
+
+    async with mcp.Client(build_server(factory)) as agent:
+        result = await agent.call_tool("mock_get_item", {"item_id": "1"})
+
+    error = error_of(result)
+    assert error["code"] == "invalid_response" and error["integration"] == "mock"
+    assert "malformed JSON" in error["message"]
+    assert "Traceback" not in text_of(result)
 
 
 class _Empty(BaseModel):
