@@ -157,10 +157,10 @@ def child_bare(port: int, loop: str, http: str) -> None:
 
     engine = create_engine(os.environ["BENCH_DATABASE_URL"])
     insert = text(
-        f"INSERT INTO {BARE_TABLE} (integration, event_id, event_type, status, signature_valid,"  # noqa: S608
-        " headers, body, attempts, attempt_log, trace_id, received_at, next_attempt_at)"
-        " VALUES (:integration, :event_id, NULL, 'pending', TRUE, :headers, :body, 0, '[]',"
-        " NULL, :now, :now)"
+        f"INSERT INTO {BARE_TABLE} (integration, event_id, dedupe_key, event_type, status,"  # noqa: S608
+        " signature_valid, headers, body, attempts, attempt_log, trace_id, received_at,"
+        " next_attempt_at) VALUES (:integration, :event_id, :event_id, NULL, 'pending', TRUE,"
+        " :headers, :body, 0, '[]', NULL, :now, :now)"
     ).bindparams(bindparam("now", type_=UtcDateTime()))
 
     async def ingest(request: Request) -> JSONResponse:

@@ -32,6 +32,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 from integrations.errors import ConfigError
 
 __all__ = [
+    "DatabaseSettings",
     "Environment",
     "HttpSettings",
     "LogLevel",
@@ -97,6 +98,19 @@ class ServerSettings(BaseModel):
 
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
+
+
+class DatabaseSettings(BaseModel):
+    """How long the process waits on its database before calling it unavailable (seconds).
+
+    `connect_timeout` bounds opening a connection (PostgreSQL; at least 2, as in libpq).
+    `statement_timeout` bounds one PostgreSQL statement on the server, the wait for a pooled
+    connection, and how long a webhook delivery waits for its commit before it is answered
+    503 with `Retry-After` (docs/webhooks.md, "When the database is down").
+    """
+
+    connect_timeout: int = Field(default=5, ge=2, le=300)
+    statement_timeout: float = Field(default=5.0, gt=0, le=3600)
 
 
 class HttpSettings(BaseModel):
@@ -168,6 +182,7 @@ class Settings(BaseSettings):
     public_url: str = "http://127.0.0.1:8000"
     database_url: str | None = None
     redis_url: str | None = None
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     secret_key: SecretStr | None = None
     admin_token: SecretStr | None = None
     logging: LoggingSettings = Field(default_factory=LoggingSettings)

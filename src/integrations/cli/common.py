@@ -11,13 +11,23 @@ from typing import Any, NoReturn, TypeVar
 import typer
 from rich.console import Console
 from rich.markup import escape
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from integrations.config import Settings, load_settings
 from integrations.errors import ConfigError, IntegrationError
 from integrations.logging import configure_logging
+from integrations.storage.availability import describe_outage, is_outage
+from integrations.storage.db import is_sqlite
 
-__all__ = ["console", "errors_as_exit", "fail", "load_cli_settings", "run_async"]
+__all__ = [
+    "console",
+    "errors_as_exit",
+    "fail",
+    "load_cli_settings",
+    "run_async",
+    "upgrade_database",
+]
 
 T = TypeVar("T")
 console = Console(soft_wrap=True)
@@ -74,3 +84,25 @@ def run_async(coro: Coroutine[Any, Any, T]) -> T:
     with errors_as_exit():
         return asyncio.run(coro)
     raise AssertionError("unreachable")  # pragma: no cover - errors_as_exit always exits
+
+
+def upgrade_database(settings: Settings) -> None:
+    """Bring the schema to the newest migration before serving; exits with one line saying
+    why when the database is unreachable (within the connect timeout) or the upgrade fails."""
+    from integrations.storage import migrate
+
+    url = settings.resolved_database_url
+    timeout = settings.database.connect_timeout
+    with errors_as_exit():
+        try:
+            migrate.upgrade(url, connect_timeout=timeout)
+        except Exception as exc:  # a driver error: one line, no traceback
+            if is_outage(exc):
+                where = make_url(url).render_as_string(hide_password=True)
+                waited = (
+                    ""
+                    if is_sqlite(url)
+                    else f" (INTEGRATIONS_DATABASE__CONNECT_TIMEOUT={timeout} s)"
+                )
+                fail(f"database unreachable at {where}: {describe_outage(exc, timeout)}{waited}")
+            fail(f"database upgrade failed: {str(exc).splitlines()[0] if str(exc) else exc!r}")

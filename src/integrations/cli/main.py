@@ -8,7 +8,7 @@ import typer
 
 from integrations import __version__
 from integrations.cli import admin_cmd, config_cmd, db_cmd, secrets_cmd, webhooks_cmd
-from integrations.cli.common import console, errors_as_exit, fail, load_cli_settings
+from integrations.cli.common import console, load_cli_settings, upgrade_database
 from integrations.cli.mcp_cmd import mcp
 from integrations.cli.simulate_cmd import simulate
 
@@ -53,14 +53,9 @@ def serve(
     import uvicorn
 
     from integrations.api.app import create_app
-    from integrations.storage import migrate
 
     settings = load_cli_settings()
-    with errors_as_exit():
-        try:
-            migrate.upgrade(settings.resolved_database_url)
-        except Exception as exc:  # a driver error: one line, no traceback
-            fail(f"database upgrade failed: {str(exc).splitlines()[0] if str(exc) else exc!r}")
+    upgrade_database(settings)
     bind_host = host or settings.server.host
     bind_port = port or settings.server.port
     console.print(f"serving on http://{bind_host}:{bind_port} (environment: {settings.env.value})")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from integrations.cli.common import errors_as_exit, fail, load_cli_settings, run_async
+from integrations.cli.common import load_cli_settings, run_async, upgrade_database
 
 __all__ = ["mcp"]
 
@@ -21,16 +21,11 @@ def mcp(
     stdout carries only the protocol; logs and errors go to stderr.
     """
     from integrations.mcp.server import serve_stdio
-    from integrations.storage import migrate
 
     settings = load_cli_settings()
     if read_only:
         settings = settings.model_copy(
             update={"mcp": settings.mcp.model_copy(update={"allow_writes": False})}
         )
-    with errors_as_exit():
-        try:
-            migrate.upgrade(settings.resolved_database_url)
-        except Exception as exc:  # a driver error: one line, no traceback
-            fail(f"database upgrade failed: {str(exc).splitlines()[0] if str(exc) else exc!r}")
+    upgrade_database(settings)
     run_async(serve_stdio(settings))

@@ -14,22 +14,28 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from integrations.storage.db import DEFAULT_CONNECT_TIMEOUT
+
 __all__ = ["alembic_config", "current_revision", "downgrade", "head_revision", "upgrade"]
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def alembic_config(url: str) -> Config:
+def alembic_config(url: str, *, connect_timeout: int = DEFAULT_CONNECT_TIMEOUT) -> Config:
     """An Alembic config for `url` that needs no alembic.ini."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["url"] = url
+    config.attributes["connect_timeout"] = connect_timeout
     return config
 
 
-def upgrade(url: str, revision: str = "head") -> None:
-    """Upgrade the database at `url` to `revision` (default: the newest)."""
-    command.upgrade(alembic_config(url), revision)
+def upgrade(
+    url: str, revision: str = "head", *, connect_timeout: int = DEFAULT_CONNECT_TIMEOUT
+) -> None:
+    """Upgrade the database at `url` to `revision` (default: the newest); a database that
+    accepts no connection within `connect_timeout` seconds fails it instead of hanging."""
+    command.upgrade(alembic_config(url, connect_timeout=connect_timeout), revision)
 
 
 def downgrade(url: str, revision: str) -> None:

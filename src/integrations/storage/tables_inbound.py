@@ -23,12 +23,22 @@ __all__ = [
 ]
 
 
+def _event_id_as_key(context: Any) -> Any:
+    # A row written without a key (tests, imports) dedupes on its event id, as before 0003.
+    return context.get_current_parameters()["event_id"]
+
+
 class WebhookEventRow(Base):
-    """One inbound webhook delivery, stored before it is acknowledged."""
+    """One inbound webhook delivery, stored before it is acknowledged.
+
+    `event_id` is the vendor's id as sent (a digest when longer than 200 characters);
+    `dedupe_key` is what the signature covers (the signed id, or the body's digest when the
+    scheme signs the body alone) and is what makes a delivery a duplicate.
+    """
 
     __tablename__ = "webhook_events"
     __table_args__ = (
-        UniqueConstraint("integration", "event_id", name="uq_webhook_events_integration_event"),
+        UniqueConstraint("integration", "dedupe_key", name="uq_webhook_events_dedupe"),
         Index("ix_webhook_events_status_next", "status", "next_attempt_at"),
         Index("ix_webhook_events_received", "integration", "received_at"),
     )
@@ -36,6 +46,7 @@ class WebhookEventRow(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     integration: Mapped[str] = mapped_column(String(64))
     event_id: Mapped[str] = mapped_column(String(200))
+    dedupe_key: Mapped[str] = mapped_column(String(200), default=_event_id_as_key)
     event_type: Mapped[str | None] = mapped_column(String(128))
     status: Mapped[str] = mapped_column(String(16), default="pending")
     signature_valid: Mapped[bool] = mapped_column(Boolean)

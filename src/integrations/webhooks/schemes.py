@@ -1,17 +1,25 @@
 """Webhook signature schemes: verify first, in constant time, before anything is stored.
 
 Each scheme checks the raw body against one or more secrets (several during a key rotation)
-and names the delivery's event id, the dedupe key of the inbox. No I/O happens here.
+and names the delivery's event id and its dedupe key. No I/O happens here.
+
+The dedupe key is always something the signature covers: a header the signature does not
+cover (PandaDoc's event id) can be changed by anyone who captured one signed delivery, so
+for schemes that sign the body alone the key is the digest of the body (which holds the
+event's own id and times), and the unsigned id is kept for display only.
 
 - `pandadoc`: `?signature=<lowercase hex HMAC-SHA256(shared key, body)>`; event id from
-  `X-PandaDoc-Webhook-Event-Id`.
-- `typeform`: `Typeform-Signature: sha256=<base64 HMAC-SHA256(secret, body)>`; event id from
-  the body's `event_id`.
-- `standard` (Standard Webhooks): `webhook-id`, `webhook-timestamp`, `webhook-signature:
-  v1,<base64>` (space-separated list), HMAC over `id.timestamp.body` with the base64 key of a
-  `whsec_` secret; timestamps outside the tolerance are refused.
+  `X-PandaDoc-Webhook-Event-Id`; dedupe key `sha256:<hex of body>`.
+- `typeform`: `Typeform-Signature: sha256=<base64 HMAC-SHA256(secret, body)>`; event id and
+  dedupe key from the body's `event_id`.
+- `standard` (Standard Webhooks): `webhook-id`, `webhook-timestamp` (integer seconds),
+  `webhook-signature: v1,<base64>` (space-separated list), HMAC over `id.timestamp.body` with
+  the base64 key of a `whsec_` secret; timestamps outside the tolerance are refused; event id
+  and dedupe key `webhook-id`.
 - `hmac-hex`: `X-Signature: sha256=<hex>` (or bare hex) over the body, optional
-  `X-Timestamp` (then HMAC over `timestamp.body`); event id from `X-Event-Id`.
+  `X-Timestamp` (integer seconds; then HMAC over `timestamp.body`); event id from
+  `X-Event-Id` or the body's `id`; dedupe key `sha256:<hex of body>` (a vendor re-signs a
+  retry with a new timestamp, so the timestamp is left out).
 """
 
 from __future__ import annotations
@@ -21,23 +29,28 @@ import binascii
 import hashlib
 import hmac
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from integrations.errors import WebhookSignatureError
 
-__all__ = ["SCHEMES", "SignatureScheme", "Verified", "sign_standard"]
+__all__ = ["SCHEMES", "SignatureScheme", "Verified", "body_digest", "sign_standard"]
 
 DEFAULT_TOLERANCE_S = 300.0
+# Unix seconds as the specs write them: ASCII digits only, so "nan", "inf", "1e9", " 1",
+# "+1" and non-ASCII digits (which `int()` would read) are all refused.
+_UNIX_SECONDS = re.compile(r"[0-9]{1,12}")
 
 
 @dataclass(frozen=True, slots=True)
 class Verified:
-    """A delivery that passed verification."""
+    """A delivery that passed verification; `dedupe_key` is covered by its signature."""
 
     event_id: str
     event_type: str | None
+    dedupe_key: str
 
 
 class SignatureScheme(Protocol):
@@ -91,16 +104,15 @@ def _body_json(body: bytes) -> Any:
         return None
 
 
-def _fallback_id(body: bytes) -> str:
+def body_digest(body: bytes) -> str:
+    """`sha256:<hex>` of a body: the dedupe key of schemes that sign the body alone."""
     return "sha256:" + hashlib.sha256(body).hexdigest()
 
 
 def _check_time(timestamp: str, now: float, tolerance: float) -> None:
-    try:
-        sent = float(timestamp)
-    except ValueError:
-        raise _refuse("invalid timestamp") from None
-    if abs(now - sent) > tolerance:
+    if not _UNIX_SECONDS.fullmatch(timestamp):
+        raise _refuse("invalid timestamp (integer seconds expected)")
+    if abs(now - int(timestamp)) > tolerance:
         raise _refuse("timestamp outside the tolerance")
 
 
@@ -118,10 +130,12 @@ class PandaDocScheme:
     ) -> Verified:
         given = query.get("signature", "").strip().lower().encode()
         _require_match([_hmac(s.encode(), body).hex().encode() for s in secrets], [given])
-        event_id = headers.get("x-pandadoc-webhook-event-id") or _fallback_id(body)
+        digest = body_digest(body)
+        event_id = headers.get("x-pandadoc-webhook-event-id") or digest
         data = _body_json(body)
         first = data[0] if isinstance(data, list) and data else {}
-        return Verified(event_id, _text(first.get("event")) if isinstance(first, dict) else None)
+        event_type = _text(first.get("event")) if isinstance(first, dict) else None
+        return Verified(event_id, event_type, dedupe_key=digest)
 
 
 class TypeformScheme:
@@ -143,8 +157,8 @@ class TypeformScheme:
         _require_match([base64.b64encode(_hmac(s.encode(), body)) for s in secrets], [given])
         data = _body_json(body)
         data = data if isinstance(data, dict) else {}
-        event_id = data.get("event_id") or _fallback_id(body)
-        return Verified(str(event_id), _text(data.get("event_type")))
+        event_id = str(data.get("event_id") or body_digest(body))
+        return Verified(event_id, _text(data.get("event_type")), dedupe_key=event_id)
 
 
 def _standard_key(secret: str) -> bytes:
@@ -186,7 +200,8 @@ class StandardWebhooksScheme:
         ]
         _require_match([base64.b64encode(_hmac(_standard_key(s), message)) for s in secrets], given)
         data = _body_json(body)
-        return Verified(event_id, _text(data.get("type")) if isinstance(data, dict) else None)
+        event_type = _text(data.get("type")) if isinstance(data, dict) else None
+        return Verified(event_id, event_type, dedupe_key=event_id)
 
 
 class HexHmacScheme:
@@ -210,8 +225,10 @@ class HexHmacScheme:
         _require_match([_hmac(s.encode(), message).hex().encode() for s in secrets], [given])
         data = _body_json(body)
         data = data if isinstance(data, dict) else {}
-        event_id = headers.get("x-event-id") or data.get("id") or _fallback_id(body)
-        return Verified(str(event_id), _text(data.get("type") or data.get("event")))
+        digest = body_digest(body)
+        event_id = str(headers.get("x-event-id") or data.get("id") or digest)
+        event_type = _text(data.get("type") or data.get("event"))
+        return Verified(event_id, event_type, dedupe_key=digest)
 
 
 SCHEMES: dict[str, SignatureScheme] = {

@@ -82,7 +82,10 @@ class SecretResolver:
 
     async def _refresh(self, integration: str, generation: int) -> list[str]:
         try:
-            found = await self._load(integration)
+            # Bounded even though callers wait with deadlines of their own: a lookup stuck
+            # on a stalled database would otherwise hold every later caller.
+            async with self._services.db.statement_deadline():
+                found = await self._load(integration)
             if generation == self._generation:
                 self._cache[integration] = _Cached(found, time.monotonic() + CACHE_SECONDS)
             return found

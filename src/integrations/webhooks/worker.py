@@ -9,6 +9,11 @@ records the failure; the events before it run again as a batch of their own (the
 rolled back, as after a crash), then those after it. A lease lost during a batch sends each
 event to a transaction of its own. A batch commits early once its handlers took a quarter of
 the lease (docs/webhooks.md).
+
+A database outage is not a batch's fault: a claim waits no longer than the statement timeout,
+an outage ends the pass with one line from the database's availability (not a traceback per
+poll), and a batch cut off by it leaves its events to their leases instead of retrying them
+one by one against a database that is not there.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from collections.abc import Callable
 from typing import Any
 
 from integrations.logging import bind_trace_id, get_logger
+from integrations.storage.availability import is_outage
 from integrations.storage.db import Database
 from integrations.storage.tables_inbound import WebhookEventRow
 from integrations.webhooks.attempts import EventAttempts, LostClaimError, processed_note
@@ -86,20 +92,29 @@ class WebhookWorker(EventAttempts):
     async def run_once(self) -> int:
         """Process every event due now; returns how many attempts ran."""
         total = 0
-        while claims := await self.queue.claim(self._concurrency * self._batch_size):
+        while claims := await self._claim():
             size = -(-len(claims) // self._concurrency)  # spread evenly over the batches
             batches = [claims[i : i + size] for i in range(0, len(claims), size)]
             await asyncio.gather(*(self._run_batch(batch) for batch in batches))
             total += len(claims)
         return total
 
+    async def _claim(self) -> list[Claim]:
+        async with self._db.statement_deadline():
+            claims = await self.queue.claim(self._concurrency * self._batch_size)
+        self._db.availability.succeeded()  # a poll is how an outage's end is noticed
+        return claims
+
     async def run(self) -> None:
         """Process forever (cancel to stop)."""
         while True:
             try:
                 await self.run_once()
-            except Exception:
-                _log.exception("webhook.worker_failed")
+            except Exception as exc:
+                if is_outage(exc):
+                    self._db.unavailable(exc)
+                else:
+                    _log.exception("webhook.worker_failed")
             self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self._poll)
@@ -118,6 +133,9 @@ class WebhookWorker(EventAttempts):
                 stack += [part for part in (pending[at + 1 :], pending[:at]) if part]
                 continue
             except Exception as exc:  # a lease ran out or the database failed: one by one
+                if is_outage(exc):
+                    self._db.unavailable(exc)
+                    return  # each event is claimed again once its lease runs out
                 if not isinstance(exc, LostClaimError):
                     _log.warning("webhook.batch_failed", events=len(pending), error=repr(exc))
                 for claim in pending:

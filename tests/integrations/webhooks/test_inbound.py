@@ -7,7 +7,6 @@ import base64
 import datetime as dt
 import json
 import time
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx2
@@ -18,8 +17,6 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from structlog.testing import capture_logs
 
-from integrations.api.app import create_app
-from integrations.config import Settings
 from integrations.runtime_config import IntegrationSettingsUpdate
 from integrations.services import Services
 from integrations.storage.tables_inbound import WebhookEventRow
@@ -48,22 +45,6 @@ async def enable(services: Services, **credentials: str) -> None:
     creds = {"webhook_secret": SECRET, **credentials}
     update = IntegrationSettingsUpdate.model_validate({"enabled": True, "credentials": creds})
     await services.update_config("generic", update, changed_by="test")
-
-
-@pytest.fixture(name="app")
-def _app(settings: Settings, services: Services) -> Any:
-    app = create_app(settings, services)
-    app.state.services = services
-    app.state.webhooks = WebhookRuntime.build(services)
-    app.state.webhooks.worker._poll = 0.01
-    return app
-
-
-@pytest.fixture(name="client")
-async def _client(app: Any) -> AsyncIterator[httpx2.AsyncClient]:
-    transport = httpx2.ASGITransport(app=app, raise_app_exceptions=False)
-    async with httpx2.AsyncClient(transport=transport, base_url="http://test") as client:
-        yield client
 
 
 async def _count(services: Services) -> int:

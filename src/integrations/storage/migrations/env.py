@@ -9,7 +9,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 from integrations.config import load_settings
-from integrations.storage.db import create_engine, is_sqlite
+from integrations.storage.db import DEFAULT_CONNECT_TIMEOUT, create_engine, is_sqlite
 from integrations.storage.tables import Base
 
 config = context.config
@@ -33,7 +33,9 @@ def _configure(connection: Connection) -> None:
 
 
 async def _run_async() -> None:
-    engine = create_engine(_url())
+    # No statement timeout: a migration may rewrite a large table.
+    timeout = config.attributes.get("connect_timeout", DEFAULT_CONNECT_TIMEOUT)
+    engine = create_engine(_url(), connect_timeout=timeout)
     try:
         async with engine.connect() as connection:
             await connection.run_sync(_configure)
