@@ -1,4 +1,5 @@
-"""`/api/v1/integrations`: the connectors, their runtime configuration and its history."""
+"""`/api/v1/integrations`: the connectors, their runtime configuration and its history, and
+the call settings a client of each runs with."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ from typing import Any
 from fastapi import APIRouter
 
 from integrations.api.deps import AdminPrincipal, ServicesDep
+from integrations.effective_settings import describe
 from integrations.errors import IntegrationError
+from integrations.factory import IntegrationFactory
 from integrations.registry import CONNECTORS
 from integrations.runtime_config import IntegrationSettingsUpdate
 from integrations.storage.repositories.configs import IntegrationConfigRepository
@@ -57,6 +60,20 @@ async def update_integration(
     _known(name)
     config = await services.update_config(name, update, changed_by=who)
     return _describe(name, config.public())
+
+
+@router.get("/{name}/settings", summary="The call settings in effect, with their sources")
+async def effective_settings(name: str, services: ServicesDep, _: AdminPrincipal) -> dict[str, Any]:
+    """Retry, breaker, rate limits, cache and timeouts of a client built from the stored
+    configuration as the server builds one, each with its source; the same as
+    `integrations config show NAME --json`. 404 for a connector without a client."""
+    _known(name)
+    factory = IntegrationFactory(services)  # its own: nothing shared, closed right after
+    try:
+        report = await describe(factory, name)
+    finally:
+        await factory.close()
+    return report.to_json()
 
 
 @router.get("/{name}/history", summary="Configuration change history")
