@@ -120,7 +120,12 @@ async def test_property_22_single_trial_then_recovery(concurrent: int) -> None:
         asyncio.create_task(client.request("GET", "/x", operation="get_x"))
         for _ in range(concurrent)
     ]
-    await asyncio.sleep(0.01)
+    # Release the trial only once every other call has been refused: a fixed real-time
+    # pause here let a slow (loaded) machine start calls after the trial had closed it.
+    for _ in range(100_000):
+        if sum(task.done() for task in tasks) >= concurrent - 1:
+            break
+        await asyncio.sleep(0)
     gate.set()
     results = await asyncio.gather(*tasks, return_exceptions=True)
     ok = [r for r in results if isinstance(r, httpx2.Response)]

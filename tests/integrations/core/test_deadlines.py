@@ -8,7 +8,8 @@ assertion about waiting reads exact virtual seconds.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+import random
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -29,7 +30,12 @@ def _server() -> Iterator[RunningServer]:
 
 
 def _client(
-    url: str, clock: VirtualClock, *, deadline: float = 120.0, threshold: int = 5
+    url: str,
+    clock: VirtualClock,
+    *,
+    deadline: float = 120.0,
+    threshold: int = 5,
+    rng: Callable[[], float] = random.random,
 ) -> DemoIntegration:
     spec = ProviderSpec(
         name="demo",
@@ -40,7 +46,7 @@ def _client(
         deadline_seconds=deadline,
         cache_ttl_seconds=0.0,
     )
-    return DemoIntegration(spec, credentials={"api_key": "k"}, clock=clock)
+    return DemoIntegration(spec, credentials={"api_key": "k"}, clock=clock, rng=rng)
 
 
 async def test_a_long_retry_after_fails_this_call_and_the_next_at_once(
@@ -78,12 +84,13 @@ async def test_a_long_retry_after_within_the_deadline_is_waited_for(
 async def test_backoff_that_would_pass_the_deadline_is_not_started(
     server: RunningServer,
 ) -> None:
-    """A 503 whose backoff would end past the deadline fails at once with the 503's error."""
+    """A 503 whose backoff (0.99 s, jitter fixed) would end past a 0.5 s deadline fails at
+    once with the 503's error."""
     server.app.script(503, 503, 503)
     clock = VirtualClock(START)
-    client = _client(server.url, clock)
+    client = _client(server.url, clock, rng=lambda: 0.99)
     with pytest.raises(ServiceUnavailableError) as caught:
-        await client.request("GET", "/items/1", operation="get_item", deadline=0.01)
+        await client.request("GET", "/items/1", operation="get_item", deadline=0.5)
     assert caught.value.status == 503
     assert server.app.count == 1
     await client.aclose()
