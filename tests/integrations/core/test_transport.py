@@ -177,3 +177,20 @@ async def test_a_kept_alive_connection_the_server_closed_is_replaced() -> None:
             await client.aclose()
     assert seen == [1, 1, 2, 3]  # the first connection was reused while it was open
     assert [raw.split(b" ")[0] for raw in server.requests] == [b"GET", b"GET", b"GET", b"POST"]
+
+
+async def test_http2_option_still_speaks_http1_to_a_server_without_it() -> None:
+    """With HTTP/2 offered (`INTEGRATIONS_HTTP__HTTP2`), a plain HTTP/1.1 vendor still answers:
+    h2 is negotiated only where the server offers it, and the library is installed."""
+    import h2  # noqa: F401  (the option needs it: a missing package would fail every client)
+
+    async with serving(lambda n, raw: ok(b'{"ok": true}')) as server:
+        transport = create_transport(timeout=5.0, http2=True)
+        try:
+            response = await transport.handle_async_request(
+                httpx2.Request("GET", f"{server.url}/ping")
+            )
+            await response.aread()
+        finally:
+            await transport.aclose()
+    assert response.status_code == 200 and response.http_version == "HTTP/1.1"
