@@ -228,8 +228,9 @@ def report(raws: list[Result], pipes: list[Result], args: argparse.Namespace) ->
         print(f"{label:<22} {fmt.format(a):>12} {fmt.format(b):>12} {b / a:>8.3f}")
     verdict = "PASS" if ratio >= TARGET_RATIO else "FAIL"
     print(
-        f"\nthroughput ratio {ratio:.3f} (pipeline / raw; rounds {per_round[0]:.3f}"
-        f" to {per_round[-1]:.3f}), target >= {TARGET_RATIO:.2f}: {verdict}"
+        f"\nthroughput ratio {ratio:.3f} (pipeline / raw; per round: min {per_round[0]:.3f}, "
+        f"median {statistics.median(per_round):.3f}, max {per_round[-1]:.3f}), "
+        f"target >= {TARGET_RATIO:.2f}: {verdict}"
     )
     print(f"added CPU µs per call {pipe.cpu_us - raw.cpu_us:.0f}")
     return ratio >= TARGET_RATIO
