@@ -32,6 +32,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 from integrations.errors import ConfigError
 
 __all__ = [
+    "ApiSettings",
     "DatabaseSettings",
     "Environment",
     "HttpSettings",
@@ -155,6 +156,22 @@ class WebhookSettings(BaseModel):
     handler_modules: list[str] = Field(default_factory=list)
 
 
+class ApiSettings(BaseModel):
+    """Limits of the HTTP API and whether it publishes its documentation.
+
+    `max_header_count` and `max_header_bytes` bound every request (431 above them; Apache's
+    `LimitRequestFields` defaults to 100 too, nginx's header buffers to 32 KiB);
+    `max_body_bytes` bounds an admin request's body (413; webhook deliveries have their own
+    `webhooks.max_body_bytes`). `docs_enabled` serves `/docs`, `/redoc` and
+    `/openapi.json`; unset, they are served outside production only.
+    """
+
+    max_header_count: int = Field(default=100, ge=16, le=10_000)
+    max_header_bytes: int = Field(default=32_768, ge=4096, le=1_048_576)
+    max_body_bytes: int = Field(default=1_048_576, ge=1024, le=50 * 1_048_576)
+    docs_enabled: bool | None = None
+
+
 class McpSettings(BaseModel):
     """The MCP server (`integrations mcp`, `/mcp`): whether agents may run write tools."""
 
@@ -189,6 +206,7 @@ class Settings(BaseSettings):
     server: ServerSettings = Field(default_factory=ServerSettings)
     http: HttpSettings = Field(default_factory=HttpSettings)
     webhooks: WebhookSettings = Field(default_factory=WebhookSettings)
+    api: ApiSettings = Field(default_factory=ApiSettings)
     mcp: McpSettings = Field(default_factory=McpSettings)
 
     @field_validator("database_url")
@@ -267,6 +285,14 @@ class Settings(BaseSettings):
     @property
     def is_production(self) -> bool:
         return self.env == Environment.PRODUCTION
+
+    @property
+    def docs_enabled(self) -> bool:
+        """Whether `/docs`, `/redoc` and `/openapi.json` are served: off in production
+        unless `INTEGRATIONS_API__DOCS_ENABLED=true`."""
+        if self.api.docs_enabled is not None:
+            return self.api.docs_enabled
+        return not self.is_production
 
 
 def env_name(loc: tuple[int | str, ...]) -> str:

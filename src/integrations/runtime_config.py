@@ -12,7 +12,7 @@ override what a connector declares. Sending `null` for a field resets it to that
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -20,12 +20,15 @@ from pydantic import (
     Field,
     HttpUrl,
     SecretStr,
+    StrictBool,
+    StrictFloat,
     ValidationError,
     field_validator,
 )
 
 from integrations.errors import ConfigError
 from integrations.logging import MASK
+from integrations.runtime_values import JSON_INTEGER, BaseUrl, Credential, not_null
 
 __all__ = [
     "CircuitPatch",
@@ -56,8 +59,8 @@ class _Strict(BaseModel):
 class RateLimitWindow(_Strict):
     """At most `limit` requests in any `period_seconds` window."""
 
-    limit: int = Field(gt=0, le=1_000_000)
-    period_seconds: float = Field(gt=0, le=86_400)
+    limit: Annotated[int, Field(gt=0, le=1_000_000), JSON_INTEGER]
+    period_seconds: StrictFloat = Field(gt=0, le=86_400)
 
 
 class RetrySettings(_Strict):
@@ -99,9 +102,9 @@ class RetryPatch(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    max_attempts: int | None = Field(default=None, ge=1, le=10)
-    base_seconds: float | None = Field(default=None, gt=0, le=60)
-    cap_seconds: float | None = Field(default=None, gt=0, le=3600)
+    max_attempts: Annotated[int, Field(ge=1, le=10), JSON_INTEGER] | None = None
+    base_seconds: StrictFloat | None = Field(default=None, gt=0, le=60)
+    cap_seconds: StrictFloat | None = Field(default=None, gt=0, le=3600)
 
 
 class CircuitPatch(BaseModel):
@@ -109,8 +112,8 @@ class CircuitPatch(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    failure_threshold: int | None = Field(default=None, ge=1, le=1000)
-    reset_timeout_seconds: float | None = Field(default=None, gt=0, le=86_400)
+    failure_threshold: Annotated[int, Field(ge=1, le=1000), JSON_INTEGER] | None = None
+    reset_timeout_seconds: StrictFloat | None = Field(default=None, gt=0, le=86_400)
 
 
 class IntegrationSettingsUpdate(BaseModel):
@@ -122,18 +125,21 @@ class IntegrationSettingsUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    enabled: bool | None = None
-    mode: Literal["live", "mock"] | None = None
-    base_url: HttpUrl | None = None
-    timeout_seconds: float | None = None
+    # The bounds are those of `IntegrationSettings`, so the OpenAPI schema of an update says
+    # what the merged result accepts; `enabled` and `mode` cannot be null (nothing to reset to).
+    # Numbers and booleans are JSON ones, as the schema says (see `runtime_values`).
+    enabled: StrictBool | None = Field(default=None, json_schema_extra=not_null)
+    mode: Literal["live", "mock"] | None = Field(default=None, json_schema_extra=not_null)
+    base_url: BaseUrl | None = None
+    timeout_seconds: StrictFloat | None = Field(default=None, gt=0, le=600)
     rate_limits: list[RateLimitWindow] | None = None
-    cache_ttl_seconds: float | None = None
+    cache_ttl_seconds: StrictFloat | None = Field(default=None, ge=0, le=86_400 * 30)
     # Nested groups merge field by field: {"retry": {"base_seconds": 2}} keeps max_attempts.
     retry: RetryPatch | None = None
     circuit: CircuitPatch | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] | None = None
     options: dict[str, Any] | None = None
-    credentials: dict[str, SecretStr] | None = None
+    credentials: dict[str, Credential] | None = None
 
     @field_validator("credentials")
     @classmethod

@@ -10,8 +10,9 @@ from fastapi import FastAPI
 from integrations import __version__
 from integrations.api.errors import install_error_handlers
 from integrations.api.mcp_http import MCP_PATH, McpHttpApp, McpMount
-from integrations.api.middleware import TraceMiddleware
+from integrations.api.middleware import HeaderLimitMiddleware, TraceMiddleware
 from integrations.api.routes import health, integrations, webhook_events, webhooks
+from integrations.api.schemas.errors import error_responses
 from integrations.config import Settings
 from integrations.services import Services
 from integrations.webhooks.runtime import WebhookRuntime
@@ -25,6 +26,8 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     The database schema is not migrated here: `integrations serve` upgrades before it starts
     the server, and `/healthz` reports a database that is behind. The MCP server is mounted
     at `/mcp` (streamable HTTP, admin bearer token) and runs for the lifespan of the app.
+    `/docs`, `/redoc` and `/openapi.json` exist only when `settings.docs_enabled` (not in
+    production unless `INTEGRATIONS_API__DOCS_ENABLED=true`).
     """
     mcp_http = McpHttpApp()
 
@@ -43,13 +46,31 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
             if owned:
                 await app.state.services.close()
 
-    app = FastAPI(title="integrations", version=__version__, lifespan=lifespan)
+    docs = settings.docs_enabled
+    app = FastAPI(
+        title="integrations",
+        version=__version__,
+        lifespan=lifespan,
+        openapi_url="/openapi.json" if docs else None,
+        docs_url="/docs" if docs else None,
+        redoc_url="/redoc" if docs else None,
+        # Any request can be refused for its headers before it reaches its route.
+        responses=error_responses(431),
+    )
     install_error_handlers(app)
     app.include_router(health.router)
+    app.include_router(health.admin_router)
     app.include_router(integrations.router)
     app.include_router(webhooks.router)
     app.include_router(webhook_events.router)
     app.router.routes.append(McpMount(MCP_PATH, app=mcp_http, name="mcp"))
+    # Outermost last: the trace id is bound first, so a 431 is logged and answered with it;
+    # the header limit then runs before anything else reads the headers.
+    app.add_middleware(
+        HeaderLimitMiddleware,
+        max_count=settings.api.max_header_count,
+        max_bytes=settings.api.max_header_bytes,
+    )
     app.add_middleware(TraceMiddleware)
 
     return app

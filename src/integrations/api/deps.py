@@ -14,16 +14,21 @@ from integrations.storage.repositories.admin_tokens import AdminTokenRepository
 from integrations.webhooks.runtime import WebhookRuntime
 
 __all__ = [
+    "ADMIN_PRINCIPAL_STATE",
     "AdminPrincipal",
     "ServicesDep",
     "UnauthorizedError",
     "WebhooksDep",
+    "admin_principal",
+    "bearer_credentials",
     "get_services",
     "get_webhooks",
     "require_admin",
 ]
 
-_bearer = HTTPBearer(auto_error=False)
+bearer_credentials = HTTPBearer(auto_error=False)
+# The request-state key under which `AdminRoute` leaves the identity it verified.
+ADMIN_PRINCIPAL_STATE = "admin_principal"
 
 
 class UnauthorizedError(IntegrationError):
@@ -55,8 +60,8 @@ WebhooksDep = Annotated[WebhookRuntime, Depends(get_webhooks)]
 
 
 async def require_admin(
-    services: ServicesDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    services: Services,
+    credentials: HTTPAuthorizationCredentials | None,
 ) -> str:
     """The caller's admin identity; 401 without a valid `Authorization: Bearer` token.
 
@@ -78,4 +83,21 @@ async def require_admin(
     return f"token:{name}"
 
 
-AdminPrincipal = Annotated[str, Depends(require_admin)]
+async def admin_principal(
+    request: Request,
+    services: ServicesDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_credentials)],
+) -> str:
+    """The caller's admin identity, as a route dependency.
+
+    `AdminRoute` has already verified it before reading the body; a route outside an
+    `AdminRoute` router is verified here. The bearer dependency also puts the security scheme
+    in the OpenAPI document.
+    """
+    verified = getattr(request.state, ADMIN_PRINCIPAL_STATE, None)
+    if isinstance(verified, str):
+        return verified
+    return await require_admin(services, credentials)
+
+
+AdminPrincipal = Annotated[str, Depends(admin_principal)]

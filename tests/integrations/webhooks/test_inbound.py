@@ -249,12 +249,12 @@ async def test_admin_list_detail_retry_replay(
     }
     replay = await client.post("/api/v1/webhook-events/replay", headers=ADMIN, json=window)
     assert replay.json() == {"matched": 3, "queued": 3}
-    bad = await client.post(
+    empty = await client.post(
         "/api/v1/webhook-events/replay",
         headers=ADMIN,
         json={**window, "received_to": window["received_from"]},
     )
-    assert bad.status_code == 422 and "received_to" in bad.text
+    assert empty.json() == {"matched": 0, "queued": 0}  # [t, t) is empty, not an error
     await app.state.webhooks.worker.run_once()
     again = (await client.get(f"/api/v1/webhook-events/{first_id}", headers=ADMIN)).json()
     assert again["attempts"] == 2 and again["status"] == "processed"  # retry + replay: one run

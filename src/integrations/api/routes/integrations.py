@@ -3,11 +3,13 @@ the call settings a client of each runs with."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Path, Query
 
+from integrations.api.admin_route import AdminRoute
 from integrations.api.deps import AdminPrincipal, ServicesDep
+from integrations.api.schemas.errors import error_responses
 from integrations.effective_settings import describe
 from integrations.errors import IntegrationError
 from integrations.factory import IntegrationFactory
@@ -17,7 +19,12 @@ from integrations.storage.repositories.configs import IntegrationConfigRepositor
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/api/v1/integrations", tags=["integrations"])
+router = APIRouter(prefix="/api/v1/integrations", tags=["integrations"], route_class=AdminRoute)
+# Any other name answers 404 `unknown_integration`; the schema lists the names there are.
+Name = Annotated[
+    str, Path(description="A connector's name", json_schema_extra={"enum": sorted(CONNECTORS)})
+]
+NOT_FOUND = error_responses(404)
 
 
 class UnknownIntegrationError(IntegrationError):
@@ -45,16 +52,16 @@ async def list_integrations(services: ServicesDep, _: AdminPrincipal) -> dict[st
     return {"items": items}
 
 
-@router.get("/{name}", summary="One connector and its configuration")
-async def get_integration(name: str, services: ServicesDep, _: AdminPrincipal) -> dict[str, Any]:
+@router.get("/{name}", summary="One connector and its configuration", responses=NOT_FOUND)
+async def get_integration(name: Name, services: ServicesDep, _: AdminPrincipal) -> dict[str, Any]:
     """The connector's runtime configuration; credentials are masked."""
     _known(name)
     return _describe(name, (await services.get_config(name)).public())
 
 
-@router.patch("/{name}", summary="Change a connector's runtime configuration")
+@router.patch("/{name}", summary="Change a connector's runtime configuration", responses=NOT_FOUND)
 async def update_integration(
-    name: str, update: IntegrationSettingsUpdate, services: ServicesDep, who: AdminPrincipal
+    name: Name, update: IntegrationSettingsUpdate, services: ServicesDep, who: AdminPrincipal
 ) -> dict[str, Any]:
     """Apply a partial update; the next call of the connector uses it, and history records it."""
     _known(name)
@@ -62,8 +69,14 @@ async def update_integration(
     return _describe(name, config.public())
 
 
-@router.get("/{name}/settings", summary="The call settings in effect, with their sources")
-async def effective_settings(name: str, services: ServicesDep, _: AdminPrincipal) -> dict[str, Any]:
+@router.get(
+    "/{name}/settings",
+    summary="The call settings in effect, with their sources",
+    responses=NOT_FOUND,
+)
+async def effective_settings(
+    name: Name, services: ServicesDep, _: AdminPrincipal
+) -> dict[str, Any]:
     """Retry, breaker, rate limits, cache and timeouts of a client built from the stored
     configuration as the server builds one, each with its source; the same as
     `integrations config show NAME --json`. 404 for a connector without a client."""
@@ -76,15 +89,18 @@ async def effective_settings(name: str, services: ServicesDep, _: AdminPrincipal
     return report.to_json()
 
 
-@router.get("/{name}/history", summary="Configuration change history")
+@router.get("/{name}/history", summary="Configuration change history", responses=NOT_FOUND)
 async def config_history(
-    name: str, services: ServicesDep, _: AdminPrincipal, limit: int = 100
+    name: Name,
+    services: ServicesDep,
+    _: AdminPrincipal,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> dict[str, Any]:
     """Changes newest first: who, when, old and new values with secrets masked."""
     _known(name)
     async with services.db.sessions() as session:
         rows = await IntegrationConfigRepository(session, services.box).history(
-            integration=name, limit=max(1, min(limit, 1000))
+            integration=name, limit=limit
         )
     return {
         "items": [

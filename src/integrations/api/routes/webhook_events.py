@@ -1,4 +1,9 @@
-"""`/api/v1/webhook-events`: inspect, retry and replay stored deliveries (admin)."""
+"""`/api/v1/webhook-events`: inspect, retry and replay stored deliveries (admin).
+
+Times are RFC 3339 date-times with a zone, read as UTC (`api.schemas.params.Timestamp`); a
+range is half-open, `[received_from, received_to)`, so an empty or reversed one matches
+nothing rather than being an error the schema could not describe.
+"""
 
 from __future__ import annotations
 
@@ -6,20 +11,27 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
-from pydantic import BaseModel, ConfigDict, model_validator
+from fastapi import APIRouter, Path, Query
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Select, func, select
 
+from integrations.api.admin_route import AdminRoute
 from integrations.api.deps import AdminPrincipal, ServicesDep, WebhooksDep
+from integrations.api.schemas.errors import error_responses
+from integrations.api.schemas.params import FILTER_TEXT_PATTERN, ROW_ID_MAX, Timestamp
 from integrations.errors import IntegrationError
 from integrations.storage.tables_inbound import WebhookEventRow
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/api/v1/webhook-events", tags=["webhook events"])
+router = APIRouter(prefix="/api/v1/webhook-events", tags=["webhook events"], route_class=AdminRoute)
 W = WebhookEventRow
 Status = Literal["pending", "processing", "processed", "dead"]
 MAX_REPLAY = 100_000
+# Routes take it as `{event_id:int}`: digits only, so `/replay` is never read as an id (a GET of
+# it is 405, not a 422 about `event_id`).
+EventId = Annotated[int, Path(ge=1, le=ROW_ID_MAX, description="The event's `id`")]
+FilterText = Annotated[str, Field(pattern=FILTER_TEXT_PATTERN)]
 
 
 class EventNotFoundError(IntegrationError):
@@ -32,19 +44,11 @@ class ReplayRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    received_from: dt.datetime
-    received_to: dt.datetime
-    integration: str | None = None
+    received_from: Timestamp
+    received_to: Timestamp
+    integration: FilterText | None = None
     status: Status | None = None
-    event_type: str | None = None
-
-    @model_validator(mode="after")
-    def _ordered(self) -> ReplayRequest:
-        if self.received_from.tzinfo is None or self.received_to.tzinfo is None:
-            raise ValueError("received_from and received_to need a time zone (e.g. Z)")
-        if self.received_to <= self.received_from:
-            raise ValueError("received_to must be after received_from")
-        return self
+    event_type: FilterText | None = None
 
 
 def _summary(row: WebhookEventRow) -> dict[str, Any]:
@@ -90,13 +94,13 @@ class EventFilter:
 async def list_events(
     services: ServicesDep,
     _: AdminPrincipal,
-    integration: str | None = None,
+    integration: Annotated[str | None, Query(pattern=FILTER_TEXT_PATTERN)] = None,
     status: Status | None = None,
-    event_type: str | None = None,
-    received_from: dt.datetime | None = None,
-    received_to: dt.datetime | None = None,
+    event_type: Annotated[str | None, Query(pattern=FILTER_TEXT_PATTERN)] = None,
+    received_from: Annotated[Timestamp | None, Query()] = None,
+    received_to: Annotated[Timestamp | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    before_id: Annotated[int | None, Query(ge=1)] = None,
+    before_id: Annotated[int | None, Query(ge=1, le=ROW_ID_MAX)] = None,
 ) -> dict[str, Any]:
     """Filtered, paginated by `before_id` (pass the response's `next_before_id`)."""
     filters = EventFilter(integration, status, event_type, received_from, received_to)
@@ -113,8 +117,12 @@ async def list_events(
     }
 
 
-@router.get("/{event_id}", summary="One delivery with payload and attempts")
-async def get_event(event_id: int, services: ServicesDep, _: AdminPrincipal) -> dict[str, Any]:
+@router.get(
+    "/{event_id:int}",
+    summary="One delivery with payload and attempts",
+    responses=error_responses(404),
+)
+async def get_event(event_id: EventId, services: ServicesDep, _: AdminPrincipal) -> dict[str, Any]:
     """Payload, redacted headers, signature verification status and every attempt."""
     async with services.db.sessions() as session:
         row = await session.get(W, event_id)
@@ -130,9 +138,11 @@ async def get_event(event_id: int, services: ServicesDep, _: AdminPrincipal) -> 
     }
 
 
-@router.post("/{event_id}/retry", summary="Process one delivery again")
+@router.post(
+    "/{event_id:int}/retry", summary="Process one delivery again", responses=error_responses(404)
+)
 async def retry_event(
-    event_id: int, services: ServicesDep, webhooks: WebhooksDep, _: AdminPrincipal
+    event_id: EventId, services: ServicesDep, webhooks: WebhooksDep, _: AdminPrincipal
 ) -> dict[str, Any]:
     """Queue the event now, whatever its state (not while it is being processed)."""
     async with services.db.sessions() as session:

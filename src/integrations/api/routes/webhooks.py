@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from integrations.api.deps import get_webhooks
+from integrations.api.schemas.errors import error_responses
 from integrations.errors import IntegrationError
 
 __all__ = ["router"]
@@ -20,6 +21,15 @@ class PayloadTooLargeError(IntegrationError):
 
     http_status = 413
     code = "payload_too_large"
+
+
+def _first_values(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:
+    # What `dict(request.headers)` gives (the first value of each name) in one pass: that
+    # call looks every name up again in the list, quadratic in the number of headers.
+    headers: dict[str, str] = {}
+    for name, value in raw:
+        headers.setdefault(name.decode("latin-1"), value.decode("latin-1"))
+    return headers
 
 
 async def _read_limited(request: Request, limit: int) -> bytes:
@@ -36,7 +46,11 @@ async def _read_limited(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-@router.post("/{integration}", summary="Receive a webhook delivery (signature-verified)")
+@router.post(
+    "/{integration}",
+    summary="Receive a webhook delivery (signature-verified)",
+    responses=error_responses(400, 401, 404, 413, 422, 503),
+)
 async def receive_webhook(integration: str, request: Request) -> JSONResponse:
     """200 once the delivery is durably stored (or is a duplicate); 401 when it does not
     verify; 404 for an unknown integration; 413 over the size limit."""
@@ -45,7 +59,7 @@ async def receive_webhook(integration: str, request: Request) -> JSONResponse:
     webhooks = get_webhooks(request)
     body = await _read_limited(request, webhooks.receiver.settings.max_body_bytes)
     receipt = await webhooks.receiver.receive(
-        integration, body, dict(request.headers), dict(request.query_params)
+        integration, body, _first_values(request.headers.raw), dict(request.query_params)
     )
     content: dict[str, Any] = {
         "status": "duplicate" if receipt.duplicate else "accepted",
