@@ -15,16 +15,17 @@ import asyncio
 import contextlib
 import sqlite3
 import threading
-from collections.abc import Coroutine, Iterator
+from collections.abc import AsyncIterator, Coroutine, Iterator
 from contextlib import contextmanager
 from typing import Any, Protocol, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 from sqlalchemy.engine import make_url
 
-__all__ = ["SqliteWriteLock", "Stall", "StallingProxy", "stalling_proxy"]
+__all__ = ["SqliteWriteLock", "Stall", "StallingProxy", "new_threads_finished", "stalling_proxy"]
 
 _CHUNK = 65536
+_THREAD_JOIN_S = 10.0
 T = TypeVar("T")
 
 
@@ -150,3 +151,20 @@ class SqliteWriteLock:
             self._holder.execute("ROLLBACK")
             self._holder.close()
             self._holder = None
+
+
+@contextlib.asynccontextmanager
+async def new_threads_finished() -> AsyncIterator[None]:
+    """Wait, at the end of the block, for the threads started in it to end.
+
+    aiosqlite stops the worker thread of a connection that failed to open without awaiting
+    it; unless the thread has posted its last result before the test's loop closes, it dies
+    with "Event loop is closed" and pytest blames whichever test runs next.
+    """
+    before = set(threading.enumerate())
+    yield
+    # By the name CPython gives a thread ("Thread-7 (_connection_worker_thread)"): executor
+    # threads started meanwhile never end, so they must not be waited for.
+    started = [t for t in threading.enumerate() if t not in before]
+    for thread in [t for t in started if t.name.endswith("(_connection_worker_thread)")]:
+        await asyncio.to_thread(thread.join, _THREAD_JOIN_S)

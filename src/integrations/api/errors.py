@@ -12,12 +12,14 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException
 from starlette.routing import compile_path
 
 from integrations.api.json_text import PortableJSONResponse
 from integrations.errors import IntegrationError
 from integrations.logging import current_trace_id, redact
+from integrations.storage.availability import DatabaseUnavailableError, is_outage
 
 __all__ = ["install_error_handlers"]
 
@@ -48,9 +50,21 @@ async def _integration_error(request: Request, exc: Exception) -> PortableJSONRe
     body = exc.to_dict()
     code, message = body.pop("code"), body.pop("message")
     headers = {"WWW-Authenticate": "Bearer"} if exc.http_status == 401 else None
+    if isinstance(exc, DatabaseUnavailableError):
+        headers = {"Retry-After": str(exc.retry_after)}
+        request.app.state.services.db.availability.refuse()  # `database.recovered` counts it
     return PortableJSONResponse(
         _body(code, message, **body), status_code=exc.http_status, headers=headers
     )
+
+
+async def _database_error(request: Request, exc: Exception) -> PortableJSONResponse:
+    # An outage under any route is a 503 and one line in the database's availability log,
+    # not a traceback per request; any other database error stays an unexpected 500.
+    if not is_outage(exc):
+        raise exc
+    database = request.app.state.services.db
+    return await _integration_error(request, database.unavailable(exc))
 
 
 async def _validation_error(request: Request, exc: Exception) -> PortableJSONResponse:
@@ -98,5 +112,6 @@ async def _http_error(request: Request, exc: Exception) -> PortableJSONResponse:
 def install_error_handlers(app: FastAPI) -> None:
     """Register the handlers on `app`."""
     app.add_exception_handler(IntegrationError, _integration_error)
+    app.add_exception_handler(SQLAlchemyError, _database_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)

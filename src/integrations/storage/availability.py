@@ -59,17 +59,18 @@ def is_outage(error: BaseException) -> bool:
     the operational errors above. A deadlock or serialization failure is not an outage."""
     if isinstance(error, DatabaseUnavailableError | TimeoutError | OSError | sa_exc.TimeoutError):
         return True
-    if not isinstance(error, sa_exc.DBAPIError):
-        return False
-    if error.connection_invalidated:
-        return True
-    if not isinstance(error, sa_exc.OperationalError | sa_exc.InterfaceError):
-        return False
-    code = getattr(error.orig, "sqlite_errorcode", None)
+    orig: object = error  # a driver error as raised, or inside SQLAlchemy's
+    if isinstance(error, sa_exc.DBAPIError):
+        if error.connection_invalidated:
+            return True
+        if not isinstance(error, sa_exc.OperationalError | sa_exc.InterfaceError):
+            return False
+        orig = error.orig
+    code = getattr(orig, "sqlite_errorcode", None)
     if isinstance(code, int):
         return code & 0xFF in _SQLITE_OUTAGE_CODES
-    if hasattr(error.orig, "sqlstate"):  # psycopg; no SQLSTATE: the client lost the server
-        state = getattr(error.orig, "sqlstate", None)
+    if orig is not error and hasattr(orig, "sqlstate"):
+        state = getattr(orig, "sqlstate", None)  # psycopg; None: the client lost the server
         return state is None or str(state).startswith(_PG_OUTAGE_STATES)
     return False
 
@@ -108,13 +109,15 @@ class DatabaseAvailability:
     def is_down(self) -> bool:
         return self.down_since is not None
 
-    def failed(self, reason: str, *, refused: bool = False) -> None:
-        """The database failed someone; `refused` when a request was turned away for it."""
+    def failed(self, reason: str) -> None:
+        """The database failed someone: the first failure of an outage is logged."""
         if self.down_since is None:
             self.down_since, self.reason, self.refused = self._clock(), reason, 0
             _log.warning("database.unavailable", reason=reason)
-        if refused:
-            self.refused += 1
+
+    def refuse(self) -> None:
+        """A request was answered 503 because of the outage (the API counts each once)."""
+        self.refused += 1
 
     def succeeded(self) -> None:
         """The database answered; ends an outage."""

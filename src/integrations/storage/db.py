@@ -33,8 +33,9 @@ from integrations.storage.availability import (
     describe_outage,
     is_outage,
 )
+from integrations.storage.bounded_session import BoundedSession
 
-__all__ = ["DEFAULT_CONNECT_TIMEOUT", "Database", "create_engine", "is_sqlite"]
+__all__ = ["DEFAULT_CONNECT_TIMEOUT", "Database", "create_engine", "is_sqlite", "sqlite_file"]
 
 _SQLITE_BUSY_MS = 30_000
 DEFAULT_CONNECT_TIMEOUT = 5
@@ -46,7 +47,8 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def _sqlite_file(url: str) -> Path | None:
+def sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite URL (None for an in-memory database)."""
     database = make_url(url).database
     if not database or database == ":memory:":
         return None
@@ -79,7 +81,7 @@ def create_engine(
             longest wait for a pooled connection; None (migrations) for no limit.
     """
     if is_sqlite(url):
-        path = _sqlite_file(url)
+        path = sqlite_file(url)
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
         # SQLite keeps its 30 s lock wait: a worker batch may hold the write lock for a
@@ -125,7 +127,7 @@ class Database:
             url, echo=echo, connect_timeout=connect_timeout, statement_timeout=statement_timeout
         )
         self.sessions: async_sessionmaker[AsyncSession] = async_sessionmaker(
-            self.engine, expire_on_commit=False
+            self.engine, class_=BoundedSession, expire_on_commit=False, database=self
         )
         self.availability = DatabaseAvailability()
         self._ping: asyncio.Task[None] | None = None
@@ -153,12 +155,10 @@ class Database:
         """
         return asyncio.timeout(None if self.is_sqlite else self.statement_timeout)
 
-    def unavailable(
-        self, error: BaseException, *, refused: bool = False
-    ) -> DatabaseUnavailableError:
+    def unavailable(self, error: BaseException) -> DatabaseUnavailableError:
         """Report `error` (an outage) to `availability` and return the error to raise."""
         reason = describe_outage(error, self.statement_timeout)
-        self.availability.failed(reason, refused=refused)
+        self.availability.failed(reason)
         return DatabaseUnavailableError(f"database unavailable: {reason}")
 
     async def ping(self) -> None:

@@ -11,8 +11,8 @@ cannot hold (NUL, an unpaired surrogate a JSON body can spell), is stored as
 with 400, since truncating it could route the event to another type's handlers.
 
 A delivery waits for the database no longer than the statement timeout: then it is answered
-503 with `Retry-After` (the vendor retries; nothing unstored is acknowledged) and counted as
-refused by the database's availability, which logs the outage once.
+503 with `Retry-After` (the vendor retries; nothing unstored is acknowledged), and the
+database's availability logs the outage once.
 """
 
 from __future__ import annotations
@@ -143,7 +143,7 @@ class WebhookReceiver:
         except Exception as exc:
             if not is_outage(exc):
                 raise
-            raise database.unavailable(exc, refused=True) from None
+            raise database.unavailable(exc) from None
         database.availability.succeeded()
         self.accepted[integration] += 1
         _log.info(

@@ -24,7 +24,7 @@ from integrations.services import Services
 from integrations.storage.db import Database
 from integrations.storage.tables_inbound import WebhookEventRow
 from integrations.webhooks.runtime import WebhookRuntime
-from tests.helpers.stalls import Stall
+from tests.helpers.stalls import SqliteWriteLock, Stall, new_threads_finished
 from tests.integrations.webhooks.test_inbound import ADMIN, URL, enable, signed
 
 STATEMENT_TIMEOUT_S = 2
@@ -98,6 +98,28 @@ async def test_a_stalled_database_answers_deliveries_503_with_retry_after(
     assert sorted(stored) == ["before", "during-0", "during-1", "during-2"]
 
 
+async def test_admin_reads_on_a_stalled_database_end_instead_of_hanging(
+    stall: tuple[Stall, str], stalling_client: httpx2.AsyncClient
+) -> None:
+    """An admin read on a pooled connection to a frozen PostgreSQL answers 503 once the
+    statement timeout and psycopg's cancellation (10 s at most) are over, where it used to
+    wait for the server; on SQLite, whose readers a held write lock does not stop, it is 200."""
+    client = stalling_client
+    assert (await client.get("/api/v1/webhook-events", headers=ADMIN)).status_code == 200
+    stall[0].freeze()
+    started = time.monotonic()
+    answer = await client.get("/api/v1/webhook-events", headers=ADMIN)
+    elapsed = time.monotonic() - started
+    stall[0].thaw()
+    if isinstance(stall[0], SqliteWriteLock):
+        assert answer.status_code == 200
+        return
+    assert answer.status_code == 503 and answer.headers["retry-after"] == "5"
+    assert answer.json()["error"]["code"] == "database_unavailable"
+    assert elapsed < ANSWERED_WITHIN_S + 10
+    assert (await client.get("/api/v1/webhook-events", headers=ADMIN)).status_code == 200
+
+
 async def test_healthz_says_why_the_database_is_unavailable(
     settings: Settings, broken: tuple[Stall | None, str]
 ) -> None:
@@ -109,16 +131,17 @@ async def test_healthz_says_why_the_database_is_unavailable(
     app = create_app(app_settings, services)
     app.state.services = services
     transport = httpx2.ASGITransport(app=app, raise_app_exceptions=False)
-    try:
-        async with httpx2.AsyncClient(transport=transport, base_url="http://test") as client:
-            started = time.monotonic()
-            public = await client.get("/healthz")
-            elapsed = time.monotonic() - started
-            detail = await client.get("/api/v1/health", headers=ADMIN)
-    finally:
-        if broken[0] is not None:
-            broken[0].thaw()
-        await services.close()
+    async with new_threads_finished():
+        try:
+            async with httpx2.AsyncClient(transport=transport, base_url="http://test") as client:
+                started = time.monotonic()
+                public = await client.get("/healthz")
+                elapsed = time.monotonic() - started
+                detail = await client.get("/api/v1/health", headers=ADMIN)
+        finally:
+            if broken[0] is not None:
+                broken[0].thaw()
+            await services.close()
     assert public.status_code == 503
     assert public.json() == {"status": "error", "reason": "database_unavailable"}
     assert elapsed < ANSWERED_WITHIN_S

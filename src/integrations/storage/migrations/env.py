@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from typing import Any
 
 from alembic import context
 from sqlalchemy.engine import Connection
 
 from integrations.config import load_settings
-from integrations.storage.db import DEFAULT_CONNECT_TIMEOUT, create_engine, is_sqlite
+from integrations.storage.db import DEFAULT_CONNECT_TIMEOUT, create_engine, is_sqlite, sqlite_file
 from integrations.storage.tables import Base
 
 config = context.config
@@ -50,11 +51,23 @@ def _run_offline() -> None:
         context.run_migrations()
 
 
+def _open_sqlite_file(url: str) -> None:
+    # A file that cannot be opened fails here, in this thread: through aiosqlite it fails in
+    # a worker thread whose unawaited stop can outlive `asyncio.run`'s loop and print a
+    # thread traceback after our one-line error.
+    path = sqlite_file(url)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        sqlite3.connect(path).close()
+
+
 def _run_online() -> None:
     connection: Any = config.attributes.get("connection")
     if connection is not None:
         _configure(connection)
         return
+    if is_sqlite(_url()):
+        _open_sqlite_file(_url())
     asyncio.run(_run_async())
 
 
