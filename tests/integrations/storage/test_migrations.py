@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import anyio
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from integrations.storage import migrate
 from integrations.storage.db import Database
@@ -77,3 +79,53 @@ async def test_models_match_migrations(database_url: str) -> None:
 def test_head_revision_is_known() -> None:
     """The package ships a head revision."""
     assert migrate.head_revision() == "0004"
+
+
+async def _events(url: str) -> list[tuple[str, str | None]]:
+    database = Database(url)
+    try:
+        async with database.engine.connect() as conn:
+            columns = await conn.run_sync(
+                lambda c: {col["name"] for col in inspect(c).get_columns("webhook_events")}
+            )
+            key = "dedupe_key" if "dedupe_key" in columns else "NULL"
+            rows = await conn.execute(
+                text(f"SELECT event_id, {key} FROM webhook_events ORDER BY id")  # noqa: S608
+            )
+            return [(r[0], r[1]) for r in rows]
+    finally:
+        await database.dispose()
+
+
+async def _insert_event(url: str, event_id: str, key: str | None) -> None:
+    columns = "integration, event_id, status, signature_valid, headers, body, attempts, "
+    values = "'pandadoc', :e, 'processed', TRUE, '{}', :b, 1, '[]', :t"
+    if key is not None:  # after 0003 the key is a column of its own
+        columns = columns.replace("event_id, ", "event_id, dedupe_key, ")
+        values = values.replace(":e,", ":e, :k,")
+    database = Database(url)
+    try:
+        async with database.engine.begin() as conn:
+            await conn.execute(
+                text(
+                    f"INSERT INTO webhook_events ({columns}attempt_log, received_at) "  # noqa: S608
+                    f"VALUES ({values})"
+                ),
+                {"e": event_id, "k": key, "b": b"{}", "t": dt.datetime.now(dt.UTC)},
+            )
+    finally:
+        await database.dispose()
+
+
+async def test_0003_keys_existing_events_on_their_id_and_downgrades_without_loss(
+    database_url: str,
+) -> None:
+    """Events stored before 0003 dedupe on their event id afterwards; a downgrade keeps
+    every row, giving a repeated event id (allowed since 0003) its dedupe key instead."""
+    await anyio.to_thread.run_sync(migrate.upgrade, database_url, "0002")
+    await _insert_event(database_url, "evt-old", None)
+    await anyio.to_thread.run_sync(migrate.upgrade, database_url)
+    assert await _events(database_url) == [("evt-old", "evt-old")]
+    await _insert_event(database_url, "evt-old", "sha256:another-body")
+    await anyio.to_thread.run_sync(migrate.downgrade, database_url, "0002")
+    assert await _events(database_url) == [("evt-old", None), ("sha256:another-body", None)]
