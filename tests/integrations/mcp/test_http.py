@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import httpx2
-import httpx2
 import mcp
 import pytest
 from fastapi import FastAPI

@@ -124,7 +124,9 @@ async def test_a_tampered_delivery_is_refused(app: FastAPI, services: Services) 
     await _enable(services, webhook_secret="shared-key-0123456789")
     body = json.dumps([{"event": "document_state_changed", "data": {"id": "D"}}]).encode()
     transport = httpx2.ASGITransport(app=app)
-    async with httpx2.AsyncClient(transport=transport, base_url="https://integrations.test") as http:
+    async with httpx2.AsyncClient(
+        transport=transport, base_url="https://integrations.test"
+    ) as http:
         answer = await http.post(
             "/api/v1/webhooks/pandadoc", content=body, params={"signature": "00" * 32}
         )

@@ -95,7 +95,9 @@ async def test_manual_status_transition_table(
         assert answer.status_code == 409 and answer.json()["status"] == start
 
 
-async def test_manual_status_body_checks(client: httpx2.AsyncClient, sim: PandaDocSimulator) -> None:
+async def test_manual_status_body_checks(
+    client: httpx2.AsyncClient, sim: PandaDocSimulator
+) -> None:
     """A status outside 2/10/11/12 is 400; paid needs a connected payment app."""
     doc_id = await ready_doc(client, sim)
     bad = await client.patch(f"{DOCS}/{doc_id}/status", json={"status": 1})
