@@ -32,12 +32,18 @@ JSON_INTEGER = BeforeValidator(_json_integer)
 
 # Below `HttpUrl`'s own 2083: it normalises a host such as `0` to `0.0.0.0` and adds a `/`.
 _BASE_URL_MAX = 2048
-_LABEL = r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+# A host the URL parser keeps as written: DNS labels without "--" (an `xn--` label must be valid
+# punycode) whose last one starts with a letter (a numeric last label is read as IPv4), or a
+# dotted IPv4 address without leading zeros (read as octal otherwise).
+_LABEL = r"[A-Za-z0-9]+(-[A-Za-z0-9]+)*"
+_LAST_LABEL = r"[A-Za-z][A-Za-z0-9]*(-[A-Za-z0-9]+)*"
+_OCTET = r"(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])"
+_HOST = rf"(({_LABEL}\.)*{_LAST_LABEL}|{_OCTET}(\.{_OCTET}){{3}})"
 _PORT = (
     r"(:([1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?"
 )
 BASE_URL_PATTERN = (
-    rf"^(https://{_LABEL}(\.{_LABEL})*|http://(localhost|127\.0\.0\.1|\[::1\])){_PORT}"
+    rf"^(https://{_HOST}|http://(localhost|127\.0\.0\.1|\[::1\])){_PORT}"
     r"(/[A-Za-z0-9._~!$&'()*+,;=:@/-]*)?$"
 )
 

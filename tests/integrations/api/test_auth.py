@@ -59,7 +59,8 @@ def _protected_routes() -> list[ParameterSet]:
     for path, methods, route in _walk(app.routes):
         if path in PUBLIC or not isinstance(route, Route):
             continue
-        concrete = _PATH_PARAM.sub("pandadoc", path)
+        # `{event_id:int}` only matches digits; any other parameter takes a connector's name.
+        concrete = _PATH_PARAM.sub(lambda m: "1" if m[0].endswith(":int}") else "pandadoc", path)
         for method in sorted((methods or {"GET"}) - {"HEAD"}):
             params.append(pytest.param(method, concrete, id=f"{method} {path}"))
     return params
