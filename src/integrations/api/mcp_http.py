@@ -6,6 +6,9 @@ answers 401 in the API's error shape otherwise; an authenticated request goes to
 `StreamableHTTPSessionManager`. The manager runs inside the API's lifespan (`run`), stateless
 with JSON responses, so any API process behind a load balancer can answer any request.
 
+Bodies are capped like every admin body (`INTEGRATIONS_API__MAX_BODY_BYTES`, 413) once the
+token is verified, before the SDK reads them.
+
 `McpMount` mounts it at `/mcp` and also answers `/mcp` itself (a plain `Mount` only matches
 `/mcp/...` and would redirect `/mcp`, which MCP clients should not have to follow).
 """
@@ -19,7 +22,7 @@ from contextlib import asynccontextmanager
 from fastapi.security import HTTPAuthorizationCredentials
 from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
 from starlette.routing import Match, Mount
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from integrations.api.deps import UnauthorizedError, require_admin
 from integrations.errors import IntegrationError
@@ -52,6 +55,56 @@ async def _send_error(send: Send, error: IntegrationError, status: int) -> None:
         headers.append((b"www-authenticate", b"Bearer"))
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
+
+
+class _BodyTooLargeError(IntegrationError):
+    http_status = 413
+    code = "payload_too_large"
+
+
+def _body_too_large(limit: int) -> _BodyTooLargeError:
+    return _BodyTooLargeError(
+        f"body larger than {limit} bytes (INTEGRATIONS_API__MAX_BODY_BYTES); nothing was read"
+        " further"
+    )
+
+
+async def _read_capped(scope: Scope, receive: Receive, limit: int) -> bytes | None:
+    """The whole body, or None once it is over `limit` bytes (declared or read).
+
+    The SDK reads a body whole, so the admin body cap of `AdminRoute` is applied here first.
+    """
+    declared = next((v for k, v in scope.get("headers", []) if k == b"content-length"), b"")
+    if declared.isdigit() and int(declared) > limit:
+        return None
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":  # the client left: nothing more to read
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body"):
+            break
+    return b"".join(chunks)
+
+
+def _replaying(body: bytes, receive: Receive) -> Receive:
+    """`receive` that first hands out `body`, already read, then waits as the server does."""
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
 
 
 class _NotRunningError(IntegrationError):
@@ -94,7 +147,12 @@ class McpHttpApp:
         if manager is None:
             await _send_error(send, _NotRunningError("the MCP endpoint is not running"), 503)
             return
-        await manager.handle_request(scope, receive, send)
+        limit = services.settings.api.max_body_bytes
+        body = await _read_capped(scope, receive, limit)
+        if body is None:
+            await _send_error(send, _body_too_large(limit), 413)
+            return
+        await manager.handle_request(scope, _replaying(body, receive), send)
 
 
 class McpMount(Mount):

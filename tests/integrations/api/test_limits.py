@@ -189,3 +189,37 @@ async def test_header_limits_are_exact_and_configurable(
     if status == 431:
         assert response.json()["error"]["code"] == "request_header_fields_too_large"
         assert response.headers["connection"] == "close"
+
+
+def test_mcp_bodies_are_capped_like_admin_bodies(server: RunningServe) -> None:
+    """`/mcp` refuses a body over the admin cap with 413, declared or streamed, and still
+    answers a small request."""
+    fifty_mb = 50 * 1024 * 1024
+    head = [
+        b"POST /mcp HTTP/1.1",
+        b"Host: 127.0.0.1",
+        b"Content-Type: application/json",
+        b"Accept: application/json, text/event-stream",
+        b"Authorization: Bearer " + ADMIN_TOKEN.encode(),
+    ]
+    declared = raw_exchange(
+        server.port, b"\r\n".join([*head, b"Content-Length: %d" % fifty_mb]), b"{" * 65536
+    )
+    chunk = b"%x\r\n%s\r\n" % (1024, b" " * 1024)
+    streamed = raw_exchange(
+        server.port, b"\r\n".join([*head, b"Transfer-Encoding: chunked"]), chunk * 8
+    )
+    listed = httpx2.post(
+        server.url + "/mcp",
+        json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"},
+        headers={
+            "Authorization": f"Bearer {ADMIN_TOKEN}",
+            "Accept": "application/json, text/event-stream",
+        },
+        timeout=30,
+    )
+
+    assert _status(declared) == 413 and _error_code(declared) == "payload_too_large"
+    assert _status(streamed) == 413 and _error_code(streamed) == "payload_too_large"
+    assert listed.status_code == 200, listed.text
+    assert listed.json()["result"]["tools"]
