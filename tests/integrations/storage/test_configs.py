@@ -63,7 +63,9 @@ async def test_update_records_history_with_masked_secrets(services: Services) ->
 async def test_invalid_update_writes_nothing(services: Services) -> None:
     """A bad merged value raises ConfigError naming it, and storage is untouched."""
     await services.update_config("mock", IntegrationSettingsUpdate(enabled=True), changed_by="a")
-    bad = IntegrationSettingsUpdate.model_validate({"cache_ttl_seconds": -5, "timeout_seconds": 0})
+    # The update model refuses these bounds itself (as its schema says); built without
+    # validation, they still cannot pass the merge.
+    bad = IntegrationSettingsUpdate.model_construct(cache_ttl_seconds=-5, timeout_seconds=0)
     with pytest.raises(ConfigError) as info:
         await services.update_config("mock", bad, changed_by="a")
     assert {f for f, _ in info.value.problems} == {"cache_ttl_seconds", "timeout_seconds"}
