@@ -17,9 +17,9 @@ transaction object); a stall that begins exactly between the last statement and 
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING, Any
+import asyncio
+from collections.abc import Awaitable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -28,9 +28,11 @@ if TYPE_CHECKING:
 
 __all__ = ["BoundedSession"]
 
+T = TypeVar("T")
+
 
 class BoundedSession(AsyncSession):
-    """An `AsyncSession` bounded by `database.statement_deadline()`.
+    """An `AsyncSession` bounded by its database's statement timeout (PostgreSQL).
 
     Args:
         database: whose statement timeout and availability apply.
@@ -40,39 +42,36 @@ class BoundedSession(AsyncSession):
     def __init__(self, *args: Any, database: Database, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.database = database
+        self._timeout = None if database.is_sqlite else database.statement_timeout
 
-    @contextlib.asynccontextmanager
-    async def _bounded(self) -> AsyncIterator[None]:
+    async def _within(self, call: Awaitable[T]) -> T:
+        # A plain await on SQLite: the worker's batches make several calls per event, and a
+        # context manager per call would cost more than the rest of some of them.
+        if self._timeout is None:
+            return await call
         try:
-            async with self.database.statement_deadline():
-                yield
+            async with asyncio.timeout(self._timeout):
+                return await call
         except TimeoutError as exc:
             raise self.database.unavailable(exc) from None
 
     async def execute(self, *args: Any, **kwargs: Any) -> Any:
-        async with self._bounded():
-            return await super().execute(*args, **kwargs)
+        return await self._within(super().execute(*args, **kwargs))
 
     async def scalar(self, *args: Any, **kwargs: Any) -> Any:
-        async with self._bounded():
-            return await super().scalar(*args, **kwargs)
+        return await self._within(super().scalar(*args, **kwargs))
 
     async def scalars(self, *args: Any, **kwargs: Any) -> Any:
-        async with self._bounded():
-            return await super().scalars(*args, **kwargs)
+        return await self._within(super().scalars(*args, **kwargs))
 
     async def get(self, *args: Any, **kwargs: Any) -> Any:
-        async with self._bounded():
-            return await super().get(*args, **kwargs)
+        return await self._within(super().get(*args, **kwargs))
 
     async def flush(self, *args: Any, **kwargs: Any) -> None:
-        async with self._bounded():
-            await super().flush(*args, **kwargs)
+        await self._within(super().flush(*args, **kwargs))
 
     async def commit(self) -> None:
-        async with self._bounded():
-            await super().commit()
+        await self._within(super().commit())
 
     async def refresh(self, *args: Any, **kwargs: Any) -> None:
-        async with self._bounded():
-            await super().refresh(*args, **kwargs)
+        await self._within(super().refresh(*args, **kwargs))

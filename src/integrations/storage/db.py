@@ -122,6 +122,7 @@ class Database:
         statement_timeout: float = DEFAULT_STATEMENT_TIMEOUT,
     ) -> None:
         self.url = url
+        self._sqlite = is_sqlite(url)  # read on every statement: parse the URL once
         self.statement_timeout = statement_timeout
         self.engine = create_engine(
             url, echo=echo, connect_timeout=connect_timeout, statement_timeout=statement_timeout
@@ -134,7 +135,7 @@ class Database:
 
     @property
     def is_sqlite(self) -> bool:
-        return is_sqlite(self.url)
+        return self._sqlite
 
     def deadline(self) -> asyncio.Timeout:
         """`async with db.deadline():` raises TimeoutError after `statement_timeout`.
