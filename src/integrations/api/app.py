@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import TypedDict
 
 from fastapi import FastAPI
 
@@ -46,16 +47,13 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
             if owned:
                 await app.state.services.close()
 
-    docs = settings.docs_enabled
     app = FastAPI(
         title="integrations",
         version=__version__,
         lifespan=lifespan,
-        openapi_url="/openapi.json" if docs else None,
-        docs_url="/docs" if docs else None,
-        redoc_url="/redoc" if docs else None,
         # Any request can be refused for its headers before it reaches its route.
         responses=error_responses(431),
+        **_documentation_urls(settings),
     )
     install_error_handlers(app)
     app.include_router(health.router)
@@ -64,6 +62,27 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     app.include_router(webhooks.router)
     app.include_router(webhook_events.router)
     app.router.routes.append(McpMount(MCP_PATH, app=mcp_http, name="mcp"))
+    _add_middleware(app, settings)
+    return app
+
+
+class _DocumentationUrls(TypedDict):
+    openapi_url: str | None
+    docs_url: str | None
+    redoc_url: str | None
+
+
+def _documentation_urls(settings: Settings) -> _DocumentationUrls:
+    """Where FastAPI serves its documentation; None turns a page off."""
+    docs = settings.docs_enabled
+    return {
+        "openapi_url": "/openapi.json" if docs else None,
+        "docs_url": "/docs" if docs else None,
+        "redoc_url": "/redoc" if docs else None,
+    }
+
+
+def _add_middleware(app: FastAPI, settings: Settings) -> None:
     # Outermost last: the trace id is bound first, so a 431 is logged and answered with it;
     # the header limit then runs before anything else reads the headers.
     app.add_middleware(
@@ -72,5 +91,3 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
         max_bytes=settings.api.max_header_bytes,
     )
     app.add_middleware(TraceMiddleware)
-
-    return app
