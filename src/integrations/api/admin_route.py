@@ -38,7 +38,7 @@ from integrations.api.json_text import PortableJSONResponse, problem_in
 from integrations.api.schemas.errors import error_responses
 from integrations.errors import IntegrationError
 
-__all__ = ["AdminRoute", "PayloadTooLargeError"]
+__all__ = ["AdminRoute", "PayloadTooLargeError", "payload_too_large"]
 
 
 class PayloadTooLargeError(IntegrationError):
@@ -48,7 +48,8 @@ class PayloadTooLargeError(IntegrationError):
     code = "payload_too_large"
 
 
-def _too_large(limit: int) -> PayloadTooLargeError:
+def payload_too_large(limit: int) -> PayloadTooLargeError:
+    """The 413 for a body over `limit` bytes (admin routes and `/mcp` alike)."""
     return PayloadTooLargeError(
         f"body larger than {limit} bytes (INTEGRATIONS_API__MAX_BODY_BYTES); nothing was read"
         " further or stored"
@@ -65,7 +66,7 @@ def _capped(receive: Receive, limit: int) -> Receive:
         if message["type"] == "http.request":
             received += len(message.get("body", b""))
             if received > limit:
-                raise _too_large(limit)
+                raise payload_too_large(limit)
         return message
 
     return receive_capped
@@ -75,7 +76,7 @@ async def _read_checked_body(request: Request, limit: int) -> Request:
     """The request over a capped `receive`, its body read and its JSON text checked."""
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise _too_large(limit)
+        raise payload_too_large(limit)
     capped = Request(request.scope, _capped(request.receive, limit))
     body = await capped.body()  # kept by the request: FastAPI reads it from there
     problem = problem_in(body) if body else None

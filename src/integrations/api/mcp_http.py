@@ -24,6 +24,7 @@ from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
 from starlette.routing import Match, Mount
 from starlette.types import Message, Receive, Scope, Send
 
+from integrations.api.admin_route import payload_too_large
 from integrations.api.deps import UnauthorizedError, require_admin
 from integrations.errors import IntegrationError
 from integrations.factory import IntegrationFactory
@@ -55,18 +56,6 @@ async def _send_error(send: Send, error: IntegrationError, status: int) -> None:
         headers.append((b"www-authenticate", b"Bearer"))
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
-
-
-class _BodyTooLargeError(IntegrationError):
-    http_status = 413
-    code = "payload_too_large"
-
-
-def _body_too_large(limit: int) -> _BodyTooLargeError:
-    return _BodyTooLargeError(
-        f"body larger than {limit} bytes (INTEGRATIONS_API__MAX_BODY_BYTES); nothing was read"
-        " further"
-    )
 
 
 async def _read_capped(scope: Scope, receive: Receive, limit: int) -> bytes | None:
@@ -150,7 +139,7 @@ class McpHttpApp:
         limit = services.settings.api.max_body_bytes
         body = await _read_capped(scope, receive, limit)
         if body is None:
-            await _send_error(send, _body_too_large(limit), 413)
+            await _send_error(send, payload_too_large(limit), 413)
             return
         await manager.handle_request(scope, _replaying(body, receive), send)
 

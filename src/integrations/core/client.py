@@ -192,10 +192,14 @@ class BaseIntegration(abc.ABC):
         priority: Priority = "interactive",
         cache_ttl: float | None = None,
         deadline: float | None = None,
+        extensions: Mapping[str, Any] | None = None,
         **kw: Any,
     ) -> httpx2.Response:
-        """`build_request` then `call`, for the common case."""
+        """`build_request` then `call`, for the common case; `extensions` ride on the request
+        (what a connector's rate-limit rule matchers read)."""
         request = self.build_request(method, path, **kw)
+        if extensions:
+            request.extensions.update(extensions)
         return await self.call(
             request,
             operation=operation,

@@ -136,31 +136,6 @@ class PandaDocIntegration(BaseIntegration):
             request.headers["Authorization"] = f"Bearer {token}"
         return request
 
-    async def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        operation: str,
-        fallback: Fallback | None = None,
-        priority: Priority = "interactive",
-        cache_ttl: float | None = None,
-        deadline: float | None = None,
-        extensions: Mapping[str, Any] | None = None,
-        **kw: Any,
-    ) -> httpx2.Response:
-        """`build_request` then `call`; `extensions` ride on the request (rule matchers)."""
-        request = self.build_request(method, path, **kw)
-        request.extensions.update(extensions or {})
-        return await self.call(
-            request,
-            operation=operation,
-            fallback=fallback,
-            priority=priority,
-            cache_ttl=cache_ttl,
-            deadline=deadline,
-        )
-
     async def call(
         self,
         request: httpx2.Request,

@@ -7,15 +7,12 @@ and the body cap applies with its default of 1 MiB.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx2
 import pytest
 from sqlalchemy import func, select, update
 
-from integrations.api.app import create_app
-from integrations.config import Settings
 from integrations.services import Services
 from integrations.storage.tables import IntegrationConfigHistoryRow, IntegrationConfigRow
 from integrations.storage.tables_inbound import WebhookEventRow
@@ -23,17 +20,6 @@ from integrations.storage.tables_inbound import WebhookEventRow
 ADMIN = {"Authorization": "Bearer test-admin-token-0123456789"}
 JSON = {"Content-Type": "application/json"}
 EVENTS = "/api/v1/webhook-events"
-
-
-@pytest.fixture(name="client")
-async def _client(settings: Settings, services: Services) -> AsyncIterator[httpx2.AsyncClient]:
-    app = create_app(settings, services)
-    app.state.services = services
-    transport = httpx2.ASGITransport(app=app, raise_app_exceptions=False)
-    async with httpx2.AsyncClient(
-        transport=transport, base_url="http://test", headers=ADMIN
-    ) as client:
-        yield client
 
 
 def _refusal(response: httpx2.Response) -> tuple[str, list[str]]:

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import httpx2
 import pytest
 
-from integrations.api.app import create_app
-from integrations.config import Settings
 from integrations.effective_settings import describe
 from integrations.factory import IntegrationFactory
 from integrations.services import Services
@@ -16,17 +12,6 @@ from integrations.services import Services
 AUTH = {"Authorization": "Bearer test-admin-token-0123456789"}
 URL = "/api/v1/integrations"
 SECRET = "pd-live-key-settings-9c1"
-
-
-@pytest.fixture(name="client")
-async def _client(settings: Settings, services: Services) -> AsyncIterator[httpx2.AsyncClient]:
-    app = create_app(settings, services)
-    app.state.services = services
-    transport = httpx2.ASGITransport(app=app, raise_app_exceptions=False)
-    async with httpx2.AsyncClient(
-        transport=transport, base_url="http://test", headers=AUTH
-    ) as client:
-        yield client
 
 
 async def test_settings_follow_a_patch(client: httpx2.AsyncClient, services: Services) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx2
@@ -24,17 +23,6 @@ UPDATE: dict[str, Any] = {
     "rate_limits": [{"limit": 10, "period_seconds": 1}],
     "credentials": {"api_key": RAW_SECRET},
 }
-
-
-@pytest.fixture(name="client")
-async def _client(settings: Settings, services: Services) -> AsyncIterator[httpx2.AsyncClient]:
-    app = create_app(settings, services)
-    app.state.services = services
-    transport = httpx2.ASGITransport(app=app, raise_app_exceptions=False)
-    async with httpx2.AsyncClient(
-        transport=transport, base_url="http://test", headers=AUTH
-    ) as client:
-        yield client
 
 
 async def test_list_shows_every_connector_disabled(client: httpx2.AsyncClient) -> None:

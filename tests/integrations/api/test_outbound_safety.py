@@ -2,28 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import httpx2
 import pytest
 
-from integrations.api.app import create_app
-from integrations.config import Settings
 from integrations.services import Services
 
 AUTH = {"Authorization": "Bearer test-admin-token-0123456789"}
 URL = "/api/v1/integrations/pandadoc"
-
-
-@pytest.fixture(name="client")
-async def _client(settings: Settings, services: Services) -> AsyncIterator[httpx2.AsyncClient]:
-    app = create_app(settings, services)
-    app.state.services = services
-    transport = httpx2.ASGITransport(app=app, raise_app_exceptions=False)
-    async with httpx2.AsyncClient(
-        transport=transport, base_url="http://test", headers=AUTH
-    ) as client:
-        yield client
 
 
 @pytest.mark.parametrize(
