@@ -61,11 +61,12 @@ class BaseIntegration(abc.ABC):
         credentials: secrets for the spec's auth scheme; registered for log redaction.
         store: shared state of breaker, limiter and cache (memory unless given).
         clock: time source; a `VirtualClock` makes tests wait for nothing.
-        transport: the bottom transport (an `ASGITransport` in mock mode); else `engine`.
+        transport: the bottom transport (a simulator in mock mode); else one httpx2 client.
         recorder: where call records go; metrics: the in-process metrics.
         is_mock: the transport is a simulator; records and logs say so.
         connect_timeout: caps the connect phase below the spec's timeout (process setting
-            `INTEGRATIONS_HTTP__CONNECT_TIMEOUT`); max_connections: the engine's pool size.
+            `INTEGRATIONS_HTTP__CONNECT_TIMEOUT`); max_connections: the pool size; http2: offer
+            HTTP/2 where the vendor speaks it.
     """
 
     def __init__(
