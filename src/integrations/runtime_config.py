@@ -26,6 +26,7 @@ from pydantic import (
     field_validator,
 )
 
+from integrations.core.request_safety import clean_credentials
 from integrations.errors import ConfigError
 from integrations.logging import MASK
 from integrations.runtime_values import JSON_INTEGER, BaseUrl, Credential, not_null
@@ -147,13 +148,13 @@ class IntegrationSettingsUpdate(BaseModel):
         """Stripped of surrounding whitespace; a line break or NUL would forge a header."""
         if value is None:
             return None
-        cleaned = {}
-        for key, secret in value.items():
-            text = secret.get_secret_value().strip()
-            if any(c in text for c in "\r\n\x00"):
-                raise ValueError(f"credential {key!r} contains a line break or NUL character")
-            cleaned[key] = SecretStr(text)
-        return cleaned
+        plain = {key: secret.get_secret_value() for key, secret in value.items()}
+        try:
+            cleaned = clean_credentials(plain, integration="update")
+        except ConfigError as exc:
+            key = exc.problems[0][0].removeprefix("credentials.")
+            raise ValueError(f"credential {key!r} contains a line break or NUL character") from None
+        return {key: SecretStr(text) for key, text in cleaned.items()}
 
     def is_empty(self) -> bool:
         """True when the update changes nothing."""

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from integrations.connector_specs import connector_defaults, connector_spec, effective_spec
-from integrations.effective_settings import describe, spec_rows
+from integrations.effective_settings import EffectiveSettings, describe, spec_rows
 from integrations.factory import IntegrationFactory
 from integrations.pandadoc.spec import PANDADOC_SPEC
 from integrations.registry import CONNECTORS
@@ -63,11 +63,7 @@ def test_unconfigured_spec_is_the_connectors_own(name: str) -> None:
 async def test_unconfigured_rows_come_from_the_connector(services: Services, name: str) -> None:
     """For every connector with a client, an unconfigured integration's settings all come from
     its spec or its registry entry, one row per spec setting."""
-    factory = IntegrationFactory(services)
-    try:
-        report = await describe(factory, name)
-    finally:
-        await factory.close()
+    report = await _describe(services, name)
 
     spec = connector_spec(CONNECTORS[name])
     assert spec is not None
@@ -94,6 +90,15 @@ def test_with_defaults_keeps_what_the_operator_set() -> None:
         max_attempts=4, base_seconds=1.0, cap_seconds=32.0
     )
     assert merged.model_dump(exclude_unset=True) == {"retry": {"max_attempts": 4}}
+
+
+async def _describe(services: Services, name: str) -> EffectiveSettings:
+    """What `config show <name>` reports, from a factory opened and closed for it."""
+    factory = IntegrationFactory(services)
+    try:
+        return await describe(factory, name)
+    finally:
+        await factory.close()
 
 
 async def test_server_built_client_retries_as_documented(services: Services) -> None:
@@ -142,11 +147,7 @@ async def test_sources_name_where_each_value_comes_from(services: Services) -> N
     connector option `runtime config (options)` and untouched values `connector spec`."""
     body = {"retry": {"cap_seconds": 10}, "options": {"limits_profile": "limits-page"}}
     await _set(services, "pandadoc", PANDADOC_LIVE | body)
-    factory = IntegrationFactory(services)
-    try:
-        report = await describe(factory, "pandadoc")
-    finally:
-        await factory.close()
+    report = await _describe(services, "pandadoc")
 
     rows = _rows(report)
     assert report.client_built and report.note is None and report.enabled
@@ -166,11 +167,7 @@ async def test_client_adjustments_are_attributed(
     say the environment or credentials did it."""
     monkeypatch.setenv("PANDADOC_SANDBOX", "true")
     await _set(services, "pandadoc", PANDADOC_LIVE)
-    factory = IntegrationFactory(services)
-    try:
-        report = await describe(factory, "pandadoc")
-    finally:
-        await factory.close()
+    report = await _describe(services, "pandadoc")
 
     rows = _rows(report)
     assert rows["sandbox"] == ("true", "environment or credentials")
@@ -181,11 +178,7 @@ async def test_client_adjustments_are_attributed(
 async def test_unbuildable_client_shows_the_handed_spec(services: Services) -> None:
     """Without credentials the client cannot be built: the report says why and still shows
     the spec the server would hand it."""
-    factory = IntegrationFactory(services)
-    try:
-        report = await describe(factory, "pandadoc")
-    finally:
-        await factory.close()
+    report = await _describe(services, "pandadoc")
 
     assert not report.client_built and not report.enabled and report.version == 0
     assert report.note is not None and "no credentials" in report.note

@@ -18,10 +18,11 @@ from integrations.core.context import EXTENSION, CallContext
 from integrations.errors import InvalidResponseError
 from integrations.logging import redact_text
 
-__all__ = ["JSON_TYPES", "invalid_response", "is_json", "read_json", "read_model"]
+__all__ = ["JSON_TYPES", "PARSED_JSON", "invalid_response", "is_json", "read_json", "read_model"]
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 JSON_TYPES = ("application/json", "+json")
+PARSED_JSON = "integrations.parsed_json"  # response extension: the body, parsed once below
 _PREVIEW = 200
 
 
@@ -45,11 +46,13 @@ def invalid_response(
 
 
 def read_json(response: httpx2.Response) -> Any:
-    """The parsed JSON body of `response`.
+    """The parsed JSON body of `response` (parsed once: the pipeline's check keeps it).
 
     Raises:
         InvalidResponseError: the body is not valid JSON.
     """
+    if PARSED_JSON in response.extensions:
+        return response.extensions[PARSED_JSON]
     try:
         return json.loads(response.content)
     except (ValueError, UnicodeDecodeError) as exc:

@@ -12,13 +12,14 @@ import json
 import httpx2
 
 from integrations.core.context import call_context
-from integrations.core.payloads import invalid_response, is_json
+from integrations.core.payloads import PARSED_JSON, invalid_response, is_json
 
 __all__ = ["ResponseCheckLayer"]
 
 
 class ResponseCheckLayer(httpx2.AsyncBaseTransport):
-    """Raises `InvalidResponseError` for a 2xx answer that says JSON but does not parse."""
+    """Raises `InvalidResponseError` for a 2xx answer that says JSON but does not parse; keeps
+    what it parsed on the response, so `read_json` does not parse the body again."""
 
     def __init__(self, inner: httpx2.AsyncBaseTransport) -> None:
         self._inner = inner
@@ -29,7 +30,7 @@ class ResponseCheckLayer(httpx2.AsyncBaseTransport):
             body = await response.aread()
             if body:
                 try:
-                    json.loads(body)
+                    response.extensions[PARSED_JSON] = json.loads(body)
                 except (ValueError, UnicodeDecodeError) as exc:
                     why = f"malformed JSON ({exc})"
                     provider = call_context(request).integration
