@@ -29,6 +29,7 @@ __all__ = [
     "raw_exchange",
     "running_serve",
     "served_on",
+    "wait_until_ok",
 ]
 
 ADMIN_TOKEN = "serve-admin-token-0123456789abcdef"
@@ -52,22 +53,23 @@ class RunningServe:
     log: Path
 
 
-def _wait_ready(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+def wait_until_ok(url: str, process: subprocess.Popen[bytes], log: Path) -> httpx2.Response:
+    """Poll `url` until it answers 200 (that answer); fail early when `process` exits."""
     deadline = time.monotonic() + STARTUP_TIMEOUT_S
     last = "no answer"
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            pytest.fail(f"serve exited with {process.returncode}:\n{log.read_text()}")
+            pytest.fail(f"the server exited with {process.returncode}:\n{log.read_text()}")
         try:
-            response = httpx2.get(url + "/healthz", timeout=5)
+            response = httpx2.get(url, timeout=5)
         except httpx2.TransportError as exc:
             last = repr(exc)
         else:
             if response.status_code == 200:
-                return
+                return response
             last = f"{response.status_code} {response.text}"
-        time.sleep(0.2)
-    pytest.fail(f"/healthz not 200 within {STARTUP_TIMEOUT_S}s (last: {last}):\n{log.read_text()}")
+        time.sleep(0.2)  # a polling interval inside a deadline of STARTUP_TIMEOUT_S
+    pytest.fail(f"{url} not 200 within {STARTUP_TIMEOUT_S}s (last: {last}):\n{log.read_text()}")
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
@@ -108,7 +110,7 @@ def running_serve(tmp_path: Path, database_url: str, **settings: str) -> Iterato
         )
         try:
             url = f"http://127.0.0.1:{port}"
-            _wait_ready(url, process, log)
+            wait_until_ok(url + "/healthz", process, log)
             yield RunningServe(url, port, log)
         finally:
             _stop(process)

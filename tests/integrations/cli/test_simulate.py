@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from integrations.cli.main import app
-from tests.integrations.cli.test_serve import _free_port, _wait_healthy
+from tests.helpers.serve_process import free_port, wait_until_ok
 
 pytestmark = pytest.mark.integration
 
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.integration
 @pytest.mark.parametrize("vendor", ["mock", "pandadoc", "typeform"])
 def test_simulate_serves_control_api(tmp_path: Path, vendor: str) -> None:
     """The simulator answers `/_sim/state` and takes a fault plan over HTTP."""
-    port = _free_port()
+    port = free_port()
     script = Path(sys.executable).parent / "integrations"
     log = tmp_path / "sim.log"
     with log.open("wb") as output:
@@ -30,7 +30,7 @@ def test_simulate_serves_control_api(tmp_path: Path, vendor: str) -> None:
         )
     try:
         base = f"http://127.0.0.1:{port}"
-        state = _wait_healthy(f"{base}/_sim/state", process, log).json()
+        state = wait_until_ok(f"{base}/_sim/state", process, log).json()
         assert state["name"] == vendor and state["seed"] == 3
         plan = {"route": "*", "plan": {"script": "503"}}
         assert httpx2.put(f"{base}/_sim/faults", json=plan).status_code == 200
