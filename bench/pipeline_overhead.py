@@ -5,10 +5,11 @@ its CPU time), answers `GET /items/{id}` with a small JSON body. After a warm-up
 send the same authenticated GETs, `--concurrency` always in flight, each with a pool of
 `POOL_SIZE`: raw, one `httpx2.AsyncClient` used directly (what a team would otherwise write);
 pipeline, `BaseIntegration.request()` (record, cache, retry, breaker, limiter, response check,
-`core.transport`) over the `httpx2.AsyncClient` it builds itself. Every pipeline call is a cache
-miss (the run fails on a hit) and the limiter never limits. Rounds alternate (raw, pipeline,
-pipeline, raw, ...) so drift and other load on the machine hit both alike. Besides throughput
-and latency, client CPU time per call (`time.process_time()`) shows the pipeline's own cost.
+`core.transport`) over the `httpx2.AsyncClient` it builds itself. The cache is off, as the
+connectors ship it (the run fails on a hit), and the limiter never limits. Rounds alternate
+(raw, pipeline, pipeline, raw, ...) so drift and other load on the machine hit both alike.
+Besides throughput and latency, client CPU time per call (`time.process_time()`) shows the
+pipeline's own cost.
 Logging runs at WARNING, as a busy production process would.
 
 The target, throughput ratio (pipeline / raw) >= 0.90, is a guard: the pipeline stays thin on

@@ -91,7 +91,7 @@ class IntegrationSettings(_Strict):
     base_url: HttpUrl | None = None
     timeout_seconds: float = Field(default=30.0, gt=0, le=600)
     rate_limits: tuple[RateLimitWindow, ...] = ()
-    cache_ttl_seconds: float = Field(default=300.0, ge=0, le=86_400 * 30)
+    cache_ttl_seconds: float = Field(default=0.0, ge=0, le=86_400 * 30)
     retry: RetrySettings = Field(default_factory=RetrySettings)
     circuit: CircuitSettings = Field(default_factory=CircuitSettings)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] | None = None

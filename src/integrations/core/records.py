@@ -8,11 +8,19 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import deque
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
-__all__ = ["CallRecord", "CallRecorder", "MemoryCallRecorder", "MetricsSink", "RedactedDetails"]
+from integrations.logging import redact, redact_text
+
+__all__ = [
+    "CallRecord",
+    "CallRecorder",
+    "CapturedCall",
+    "MemoryCallRecorder",
+    "MetricsSink",
+    "RedactedDetails",
+]
 
 
 def utcnow() -> dt.datetime:
@@ -28,6 +36,20 @@ class RedactedDetails:
     error_message: str | None = None
     request_summary: dict[str, Any] | None = None
     response_summary: dict[str, Any] | None = None
+
+
+class CapturedCall(NamedTuple):
+    """What a call sent and got, captured unredacted on the call path: plain strings, bytes
+    and numbers only, redacted when first read. The collector stops tracking the inner tuples
+    at its first pass, so a kept record is a few tracked objects instead of a graph of request
+    and response objects (the pipeline bench measured the difference: docs/decisions.md)."""
+
+    url: str
+    request_headers: tuple[tuple[bytes, bytes], ...]
+    request_body: tuple[bytes, int]  # (first bytes, size)
+    response: tuple[int, str | None, bytes, int] | None  # (status, type, first bytes, size)
+    error_text: str | None
+    attempts: tuple[str, ...] = ()
 
 
 @dataclass(slots=True, eq=False)
@@ -50,14 +72,14 @@ class CallRecord:
     is_mock: bool
     trace_id: str
     error_class: str | None = None
-    source: RedactedDetails | Callable[[], RedactedDetails] = RedactedDetails("")
+    source: RedactedDetails | CapturedCall = RedactedDetails("")
     created_at: dt.datetime = field(default_factory=utcnow)
 
     def details(self) -> RedactedDetails:
         """The redacted URL, error message and summaries (computed once)."""
         source = self.source
-        if not isinstance(source, RedactedDetails):
-            source = self.source = source()
+        if isinstance(source, CapturedCall):
+            source = self.source = _redact(source)
         return source
 
     @property
@@ -97,6 +119,38 @@ class CallRecord:
             "response_summary": details.response_summary,
             "created_at": self.created_at,
         }
+
+
+def _preview(content: bytes) -> str:
+    return redact_text(content.decode("utf-8", "replace"))
+
+
+def _redact(call: CapturedCall) -> RedactedDetails:
+    headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in call.request_headers}
+    preview, size = call.request_body
+    request_summary: dict[str, Any] = {
+        "headers": redact(headers),
+        "body_bytes": size,
+        "body": _preview(preview),
+    }
+    if call.attempts:
+        request_summary["attempts"] = list(call.attempts)
+    response_summary: dict[str, Any] | None = None
+    if call.response is not None:
+        status, content_type, body, body_bytes = call.response
+        response_summary = {
+            "status": status,
+            "content_type": content_type,
+            "body_bytes": body_bytes,
+            "body": _preview(body),
+        }
+    error = call.error_text
+    return RedactedDetails(
+        url=redact_text(call.url),
+        error_message=redact_text(error)[:500] if error is not None else None,
+        request_summary=request_summary,
+        response_summary=response_summary,
+    )
 
 
 class CallRecorder(Protocol):

@@ -123,7 +123,9 @@ class ProviderSpec:
             rate-limit and `Retry-After` waits (a caller may pass its own).
         allowed_hosts: the hosts a configured base URL may name ("*.example.com" for
             subdomains); empty: any https host. Loopback (the simulators) is always allowed.
-        cache_ttl_seconds: default TTL of cached reads (0 disables caching).
+        cache_ttl_seconds: default TTL of cached reads; 0 (the default) caches nothing, since a
+            cached read can be stale after a write. A connector whose answers rarely change
+            (an address, a company record) opts in; a call may pass its own `cache_ttl`.
         request_id_header: the response header carrying the vendor's request id.
         background_share: the share of each window background calls may not use.
     """
@@ -139,7 +141,7 @@ class ProviderSpec:
     timeout_seconds: float = 30.0
     deadline_seconds: float = 120.0
     allowed_hosts: tuple[str, ...] = ()
-    cache_ttl_seconds: float = 300.0
+    cache_ttl_seconds: float = 0.0
     request_id_header: str = "x-request-id"
     background_share: float = 0.2
 

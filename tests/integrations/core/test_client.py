@@ -4,7 +4,10 @@ errors with context and no secrets (36-38), requests and responses logged redact
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
+import types
+from collections.abc import Iterator
 
 import httpx2
 import pytest
@@ -13,9 +16,10 @@ from hypothesis import strategies as st
 from structlog.testing import capture_logs
 
 from integrations.core.clock import VirtualClock
+from integrations.core.records import CapturedCall, RedactedDetails
 from integrations.core.spec import ProviderSpec
 from integrations.errors import IntegrationError, ProviderError
-from integrations.logging import bind_trace_id
+from integrations.logging import bind_trace_id, set_integration_level
 from integrations.runtime_config import IntegrationSettings, RateLimitWindow
 from integrations.telemetry.metrics import MetricsRecorder
 from tests.helpers.pipeline import DemoIntegration, ScriptedVendor, make_client
@@ -171,3 +175,42 @@ def test_spec_with_runtime_settings() -> None:
     assert merged.cache_ttl_seconds == 5
     assert spec.with_settings(IntegrationSettings()).rate_limits == spec.rate_limits
     assert RateLimitWindow(limit=1, period_seconds=1).limit == 1
+
+
+def _reachable(root: object) -> Iterator[object]:
+    seen: set[int] = set()
+    todo = [root]
+    while todo:
+        item = todo.pop()
+        if id(item) in seen or isinstance(item, type):
+            continue
+        seen.add(id(item))
+        yield item
+        todo.extend(gc.get_referents(item))
+
+
+async def test_a_kept_record_holds_plain_data() -> None:
+    """A record keeps strings, bytes and numbers, never the request, response or exception
+    (10,000 kept graphs made every garbage collection walk them), and redacts once."""
+    vendor = ScriptedVendor(script=[503, httpx2.ConnectError("refused")], default=500)
+    client = make_client(vendor, credentials={"api_key": API_KEY})
+    set_integration_level("demo", "ERROR")  # no call line: nothing reads the record yet
+    try:
+        with contextlib.suppress(IntegrationError):
+            await client.request("GET", "/items", operation="list_items", params={"s": API_KEY})
+    finally:
+        set_integration_level("demo", None)
+    record = client.recorder.records[-1]  # type: ignore[attr-defined]
+    assert isinstance(record.source, CapturedCall)
+    held = [type(o) for o in _reachable(record)]
+    forbidden = (httpx2.Request, httpx2.Response, BaseException, types.TracebackType)
+    assert not [t for t in held if issubclass(t, forbidden)]
+    assert record.request_summary["attempts"] and record.error_message
+    assert isinstance(record.source, RedactedDetails)  # redacted once, then kept redacted
+    assert API_KEY not in json.dumps(record.as_row(), default=str)
+
+
+def test_responses_are_not_cached_unless_asked() -> None:
+    """Caching is opt-in: a cached read can be stale right after a write."""
+    assert ProviderSpec(name="x", base_url="https://x.example").cache_ttl_seconds == 0
+    assert IntegrationSettings().cache_ttl_seconds == 0
