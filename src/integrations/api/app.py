@@ -15,6 +15,7 @@ from integrations.api.middleware import HeaderLimitMiddleware, TraceMiddleware
 from integrations.api.routes import health, integrations, webhook_events, webhooks
 from integrations.api.schemas.errors import error_responses
 from integrations.config import Settings
+from integrations.factory import IntegrationFactory
 from integrations.services import Services
 from integrations.webhooks.runtime import WebhookRuntime
 
@@ -36,14 +37,18 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = services is None
         app.state.services = services or Services(settings)
+        # One set of clients per process: MCP tools, health checks and actions share their
+        # breakers, budgets and call records.
+        app.state.factory = IntegrationFactory.for_process(app.state.services)
         app.state.webhooks = WebhookRuntime.build(app.state.services)
         if settings.webhooks.worker_enabled:
             app.state.webhooks.start()
         try:
-            async with mcp_http.run(app.state.services):
+            async with mcp_http.run(app.state.services, app.state.factory):
                 yield
         finally:
             await app.state.webhooks.stop()
+            await app.state.factory.close()
             if owned:
                 await app.state.services.close()
 

@@ -108,20 +108,17 @@ class McpHttpApp:
         self._manager: StreamableHTTPSessionManager | None = None
 
     @asynccontextmanager
-    async def run(self, services: Services) -> AsyncIterator[None]:
-        """Serve MCP for the app's lifetime (enter it in the app's lifespan)."""
-        factory = IntegrationFactory.for_process(services)
+    async def run(self, services: Services, factory: IntegrationFactory) -> AsyncIterator[None]:
+        """Serve MCP for the app's lifetime (enter it in the app's lifespan), with the
+        process's clients (`factory`, closed by its owner)."""
         server = build_server(factory, allow_writes=services.settings.mcp.allow_writes)
         manager = StreamableHTTPSessionManager(app=server, json_response=True, stateless=True)
-        try:
-            async with manager.run():
-                self._manager = manager
-                try:
-                    yield
-                finally:
-                    self._manager = None
-        finally:
-            await factory.close()
+        async with manager.run():
+            self._manager = manager
+            try:
+                yield
+            finally:
+                self._manager = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":  # websockets and the like: nothing here

@@ -146,12 +146,19 @@ class CallLogRow(Base):
 
 
 class MetricRow(Base):
-    """Aggregated call metrics of one integration (and operation) over one time window."""
+    """Call metrics of one integration and operation over one time window, as one process
+    (`writer`) saw them. Several processes write their own rows for the same window; readers
+    merge them (counts add up, percentiles come from the merged latency samples)."""
 
     __tablename__ = "integration_metrics"
     __table_args__ = (
         UniqueConstraint(
-            "integration", "operation", "window_start", "window_seconds", name="uq_metrics_window"
+            "integration",
+            "operation",
+            "window_start",
+            "window_seconds",
+            "writer",
+            name="uq_metrics_window",
         ),
         Index("ix_metrics_integration_window", "integration", "window_start"),
     )
@@ -172,6 +179,12 @@ class MetricRow(Base):
     p95_ms: Mapped[float | None] = mapped_column(Float)
     p99_ms: Mapped[float | None] = mapped_column(Float)
     max_ms: Mapped[float | None] = mapped_column(Float)
+    writer: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    retry_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    rate_limit_waits: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    cost: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
+    errors: Mapped[dict[str, Any] | None] = mapped_column(Json)  # {error class: count}
+    latencies_ms: Mapped[list[Any] | None] = mapped_column(Json)  # the window's samples
 
 
 class HealthRow(Base):
@@ -210,6 +223,9 @@ class AlertRow(Base):
     details: Mapped[dict[str, Any] | None] = mapped_column(Json)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     resolved_at: Mapped[dt.datetime | None] = mapped_column()
+    occurrences: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    last_seen_at: Mapped[dt.datetime | None] = mapped_column()
+    deliveries: Mapped[list[Any] | None] = mapped_column(Json)  # per channel: sent or why not
 
 
 class OAuthTokenRow(Base):
