@@ -213,6 +213,18 @@ class RateLimiter:
             if hinted is not None and hinted > 0:
                 await self._store.block(self._block_key, hinted)
 
+    async def headroom(self) -> float | None:
+        """The share of budget still free now in the tightest interactive window: 1.0
+        untouched, 0.0 exhausted or paused by a vendor 429; None without rules. Reads only,
+        so a health check or a scrape never spends what calls need."""
+        if not self.rules:
+            return None
+        windows = [interactive for _, interactive, _ in self._rules_plan]
+        used, blocked = await self._store.window_usage(windows, self._block_key)
+        if blocked > 0:
+            return 0.0
+        return min(max(0.0, (w.limit - n) / w.limit) for w, n in zip(windows, used, strict=True))
+
     def now(self) -> float:
         """The limiter's clock."""
         return self._clock.now()

@@ -60,6 +60,20 @@ return 1
 """
 )
 
+_USAGE = (
+    _NOW
+    + """
+local out = {}
+local blocked = tonumber(redis.call('GET', KEYS[1]) or '0') - now
+if blocked < 0 then blocked = 0 end
+out[1] = tostring(blocked)
+for i = 2, #KEYS do
+  out[i] = redis.call('ZCOUNT', KEYS[i], '(' .. (now - tonumber(ARGV[i - 1])), '+inf')
+end
+return out
+"""
+)
+
 _READ = """
 local h = redis.call('HMGET', KEYS[1], 'state', 'failures', 'opened_at', 'trial_until')
 local state = h[1] or 'closed'
@@ -139,6 +153,7 @@ class RedisStateStore:
         self._prefix = prefix
         self._acquire = client.register_script(_ACQUIRE)
         self._block = client.register_script(_BLOCK)
+        self._usage = client.register_script(_USAGE)
         self._enter = client.register_script(_ENTER)
         self._record = client.register_script(_RECORD)
         self._release = client.register_script(_RELEASE)
@@ -164,6 +179,12 @@ class RedisStateStore:
 
     async def block(self, block_key: str, seconds: float) -> None:
         await self._block(keys=[self._k(block_key)], args=[repr(float(seconds))])
+
+    async def window_usage(self, windows: list[Window], block_key: str) -> tuple[list[int], float]:
+        keys = [self._k(block_key)] + [self._k(w.key) for w in windows]
+        result = await self._usage(keys=keys, args=[repr(float(w.period)) for w in windows])
+        blocked = result[0].decode() if isinstance(result[0], bytes) else result[0]
+        return [int(n) for n in result[1:]], float(blocked)
 
     async def breaker_get(self, key: str) -> BreakerSnapshot:
         values = await self._redis.hmget(

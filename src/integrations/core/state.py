@@ -49,6 +49,11 @@ class StateStore(Protocol):
         """Refuse every acquisition under `block_key` for `seconds` (a server asked us to)."""
         ...
 
+    async def window_usage(self, windows: list[Window], block_key: str) -> tuple[list[int], float]:
+        """Read without spending: units used in each window now, and the seconds left of a
+        block (0.0 when none); what health checks and `/metrics` report as headroom."""
+        ...
+
     async def breaker_get(self, key: str) -> BreakerSnapshot:
         """The breaker's current state."""
         ...
@@ -131,6 +136,13 @@ class MemoryStateStore:
     async def block(self, block_key: str, seconds: float) -> None:
         until = self.clock.now() + seconds
         self._blocked[block_key] = max(self._blocked.get(block_key, 0.0), until)
+
+    async def window_usage(self, windows: list[Window], block_key: str) -> tuple[list[int], float]:
+        now = self.clock.now()
+        used = [
+            sum(1 for at in self._windows.get(w.key, ()) if at > now - w.period) for w in windows
+        ]
+        return used, max(0.0, self._blocked.get(block_key, 0.0) - now)
 
     async def breaker_get(self, key: str) -> BreakerSnapshot:
         return self._breakers.get(key, BreakerSnapshot())

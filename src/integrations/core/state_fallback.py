@@ -74,6 +74,9 @@ class FallbackStateStore:
     async def block(self, block_key: str, seconds: float) -> None:
         await self._run(lambda s: s.block(block_key, seconds))
 
+    async def window_usage(self, windows: list[Window], block_key: str) -> tuple[list[int], float]:
+        return await self._run(lambda s: s.window_usage(windows, block_key))
+
     async def breaker_get(self, key: str) -> BreakerSnapshot:
         return await self._run(lambda s: s.breaker_get(key))
 

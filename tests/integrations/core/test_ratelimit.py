@@ -166,3 +166,20 @@ async def test_retry_after_on_success_does_not_pause_the_budget() -> None:
     vendor.headers = {}
     await client.request("GET", "/b", operation="b")
     assert clock.now() - 1_700_000_000 == pytest.approx(0)
+
+
+async def test_headroom_is_the_tightest_window_share_left() -> None:
+    """Headroom is the smallest free share over the windows, 0 while paused, None without
+    rules, and reading it spends nothing."""
+    clock = VirtualClock()
+    assert await _limiter(clock).headroom() is None
+    limiter = _limiter(clock, RateLimitRule(4, 10.0), RateLimitRule(10, 60.0))
+    assert await limiter.headroom() == 1.0
+    for _ in range(3):
+        await limiter.try_acquire(GET)
+    assert await limiter.headroom() == pytest.approx(0.25)  # 1 of 4 left beats 7 of 10
+    assert await limiter.headroom() == pytest.approx(0.25)
+    clock.advance(11)
+    assert await limiter.headroom() == pytest.approx(0.7)  # the short window emptied
+    await limiter.update_from_response(httpx2.Response(429, headers={"Retry-After": "5"}))
+    assert await limiter.headroom() == 0.0

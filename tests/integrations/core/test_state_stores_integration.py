@@ -144,3 +144,18 @@ async def test_released_trial_lets_the_next_call_probe_at_once(store: StateStore
     assert not await store.breaker_release(BREAKER, snap.trial_until)  # already given back
     await store.breaker_record(BREAKER, True, 2)
     assert not await store.breaker_release(BREAKER, again[2].trial_until)  # closed now
+
+
+async def test_window_usage_reads_without_spending(store: StateStore) -> None:
+    """`window_usage` counts each window's units and the block left, and spends nothing."""
+    windows = [Window("rl:conformance:u1", LIMIT, 60.0), Window("rl:conformance:u2", 10, 60.0)]
+    assert await store.window_usage(windows, BLOCK_KEY) == ([0, 0], 0.0)
+    await store.acquire_windows(windows, 2, BLOCK_KEY)
+    await store.acquire_windows(windows[1:], 1, BLOCK_KEY)
+    for _ in range(3):  # reading twice changes nothing
+        used, blocked = await store.window_usage(windows, BLOCK_KEY)
+        assert (used, blocked) == ([2, 3], 0.0)
+    await store.block(BLOCK_KEY, 30.0)
+    used, blocked = await store.window_usage(windows, BLOCK_KEY)
+    assert used == [2, 3]
+    assert 29.0 < blocked <= 30.0
