@@ -33,6 +33,7 @@ EXPECTED = {
     "tasks",
     "documents",
     "form_responses",
+    "jobs",
 }
 
 
@@ -60,6 +61,11 @@ async def test_upgrade_downgrade_upgrade(database_url: str) -> None:
         await database.dispose()
 
 
+def _ours(name: str | None, type_: str, _parents: object) -> bool:
+    """procrastinate's tables (applied by 0006 on PostgreSQL) have no models of ours."""
+    return not (type_ == "table" and (name or "").startswith("procrastinate_"))
+
+
 async def test_models_match_migrations(database_url: str) -> None:
     """The migrated schema has no difference from the table models (no forgotten migration)."""
     await anyio.to_thread.run_sync(migrate.upgrade, database_url)
@@ -68,7 +74,10 @@ async def test_models_match_migrations(database_url: str) -> None:
         async with database.engine.connect() as conn:
             diff = await conn.run_sync(
                 lambda c: compare_metadata(
-                    MigrationContext.configure(c, opts={"compare_type": True}), Base.metadata
+                    MigrationContext.configure(
+                        c, opts={"compare_type": True, "include_name": _ours}
+                    ),
+                    Base.metadata,
                 )
             )
     finally:
@@ -78,7 +87,7 @@ async def test_models_match_migrations(database_url: str) -> None:
 
 def test_head_revision_is_known() -> None:
     """The package ships a head revision."""
-    assert migrate.head_revision() == "0005"
+    assert migrate.head_revision() == "0006"
 
 
 async def _events(url: str) -> list[tuple[str, str | None]]:
