@@ -31,6 +31,7 @@ from integrations.storage.repositories.configs import IntegrationConfig
 from integrations.telemetry.health import CircuitHealthWriter
 from integrations.telemetry.metrics import MetricsRecorder
 from integrations.telemetry.recorder import CallRecorder, DatabaseCallRecorder
+from integrations.telemetry.windows import MetricsFanOut, WindowRecorder
 
 __all__ = ["IntegrationFactory"]
 
@@ -51,6 +52,7 @@ class IntegrationFactory:
         services: settings, database and runtime configuration.
         store: shared breaker/limiter/cache state for every client.
         recorder / metrics: where call records and metrics go.
+        windows: persisted metric windows, fed with `metrics` (the process factory's only).
         clock: injected time (tests).
     """
 
@@ -58,6 +60,7 @@ class IntegrationFactory:
     store: StateStore | None = None
     recorder: CallRecorder | None = None
     metrics: MetricsRecorder | None = None
+    windows: WindowRecorder | None = None
     clock: Clock | None = None
     circuit_listeners: list[CircuitListener] = field(default_factory=list)
     simulators: dict[str, Simulator] = field(default_factory=dict)
@@ -93,6 +96,7 @@ class IntegrationFactory:
             store=store,
             recorder=DatabaseCallRecorder(services.db),
             metrics=MetricsRecorder(),
+            windows=WindowRecorder(services.db, services.settings.metrics),
             circuit_listeners=[CircuitHealthWriter(services.db)],
         )
 
@@ -181,7 +185,7 @@ class IntegrationFactory:
             "store": self._mock_store if mode == "mock" else self.store,
             "circuit_listeners": list(self.circuit_listeners) or None,
             "recorder": self.recorder,
-            "metrics": self.metrics,
+            "metrics": self._metrics_sink(),
             "clock": self.clock,
             "connect_timeout": self.services.settings.http.connect_timeout,
             "max_connections": self.services.settings.http.max_connections,
@@ -199,12 +203,20 @@ class IntegrationFactory:
             )
         return cls(spec, **{k: v for k, v in options.items() if v is not None})
 
+    def _metrics_sink(self) -> MetricsRecorder | WindowRecorder | MetricsFanOut | None:
+        if self.windows is None or self.metrics is None:
+            return self.windows or self.metrics
+        return MetricsFanOut(self.metrics, self.windows)
+
     async def close(self) -> None:
-        """Close every client, write pending call records, release shared state."""
+        """Close every client, write pending call records and metric windows, release shared
+        state."""
         for built in self._built.values():
             await built.client.aclose()
         self._built.clear()
         if self.recorder is not None:
             await self.recorder.close()
+        if self.windows is not None:
+            await self.windows.close()
         if self.store is not None:
             await self.store.close()

@@ -137,6 +137,7 @@ class CacheLayer(httpx2.AsyncBaseTransport):
         if ttl <= 0 or request.method.upper() not in _CACHEABLE:
             return await self._inner.handle_async_request(request)
         key = generate_cache_key(ctx.integration, request)
+        ctx.cache_lookup = True  # a miss is a lookup without a hit (metrics count both)
         cached = await self.cache.get(ctx.integration, key)
         if cached is not None:
             ctx.cache_hit = True

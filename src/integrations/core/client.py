@@ -281,7 +281,8 @@ class BaseIntegration(abc.ABC):
         started: float,
     ) -> None:
         duration_ms = (time.perf_counter() - started) * 1000
-        record = record_for(ctx, request, response, error, duration_ms, current_trace_id())
+        cost = self.spec.operation_costs.get(ctx.operation, 0.0)
+        record = record_for(ctx, request, response, error, duration_ms, current_trace_id(), cost)
         self.recorder.record(record)
         if self.metrics is not None:
             self.metrics.observe(record)

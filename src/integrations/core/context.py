@@ -41,6 +41,7 @@ class CallContext:
     attempt_timeout: float | None = None
     attempts: int = 0
     cache_hit: bool = False
+    cache_lookup: bool = False
     limiter_wait_seconds: float = 0.0
     limiter_waits: int = 0
     # Why each retry happened (and why the last attempt was not retried, when it failed):

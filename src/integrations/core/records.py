@@ -72,6 +72,9 @@ class CallRecord:
     is_mock: bool
     trace_id: str
     error_class: str | None = None
+    limiter_waits: int = 0  # times our own rate limiter held the call back
+    cache_lookup: bool = False  # the cache was asked (a lookup without `cache_hit` is a miss)
+    cost: float = 0.0  # the operation's declared cost (`ProviderSpec.operation_costs`)
     source: RedactedDetails | CapturedCall = RedactedDetails("")
     created_at: dt.datetime = field(default_factory=utcnow)
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Literal
 
 import httpx2
@@ -128,6 +130,9 @@ class ProviderSpec:
             (an address, a company record) opts in; a call may pass its own `cache_ttl`.
         request_id_header: the response header carrying the vendor's request id.
         background_share: the share of each window background calls may not use.
+        operation_costs: what one call of an operation costs (any unit, e.g. USD), summed
+            into the metric windows; operations not listed cost nothing. Kept read-only,
+            and left out of the spec's hash.
     """
 
     name: str
@@ -144,6 +149,14 @@ class ProviderSpec:
     cache_ttl_seconds: float = 0.0
     request_id_header: str = "x-request-id"
     background_share: float = 0.2
+    operation_costs: Mapping[str, float] = field(
+        default_factory=lambda: MappingProxyType({}), hash=False
+    )
+
+    def __post_init__(self) -> None:
+        # A frozen spec must not share a dict its author may still change.
+        costs = MappingProxyType({str(k): float(v) for k, v in self.operation_costs.items()})
+        object.__setattr__(self, "operation_costs", costs)
 
     def with_settings(self, settings: IntegrationSettings) -> ProviderSpec:
         """This spec with the runtime configuration's overrides applied.

@@ -11,7 +11,7 @@ import httpx2
 
 from integrations.core.context import CallContext
 from integrations.core.records import CallRecord, CapturedCall
-from integrations.errors import IntegrationError
+from integrations.errors import CircuitOpenError, IntegrationError
 
 __all__ = ["record_for"]
 
@@ -28,12 +28,17 @@ def record_for(
     error: IntegrationError | None,
     duration_ms: float,
     trace_id: str,
+    cost: float = 0.0,
 ) -> CallRecord:
     """Build the call record; URL, bodies and error text are redacted when first read.
 
     The record keeps plain strings, bytes and tuples (`CapturedCall`), not the request, the
     response or the error: a process without a database keeps the last 10,000 records in
     memory, and any object graph per record makes every garbage collection walk them.
+
+    Args:
+        cost: the operation's declared cost per call; charged unless the call never reached
+            the vendor (answered from the cache, or refused by an open breaker).
     """
     content = request.content if isinstance(request.stream, httpx2.ByteStream) else b""
     answer = None
@@ -62,5 +67,8 @@ def record_for(
         is_mock=ctx.is_mock,
         trace_id=trace_id,
         error_class=type(error).__name__ if error is not None else None,
+        limiter_waits=ctx.limiter_waits,
+        cache_lookup=ctx.cache_lookup,
+        cost=0.0 if ctx.cache_hit or isinstance(error, CircuitOpenError) else cost,
         source=source,
     )
