@@ -83,7 +83,8 @@ async def test_breaker_survives_rebuild_and_writes_health(services: Services) ->
     await factory.close()
     async with services.db.sessions() as session:
         rows = list(await session.scalars(select(HealthRow)))
-    assert [(r.integration, r.status, r.circuit_state) for r in rows] == [("mock", "down", "open")]
+    seen = [(r.integration, r.status, r.circuit_state) for r in rows]
+    assert seen == [("mock", "unhealthy", "open")]
 
 
 async def test_refreshed_oauth_tokens_are_stored_without_rebuilding(services: Services) -> None:
