@@ -12,12 +12,22 @@ Percentiles interpolate linearly between the closest ranks: the same definition 
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
+import json
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-__all__ = ["WindowStats", "calculate_percentiles"]
+__all__ = ["CSV_COLUMNS", "WindowStats", "calculate_percentiles", "windows_csv"]
+
+# The series' columns, in order (the API's `?format=csv` and `integrations metrics --csv`).
+CSV_COLUMNS = (
+    "window_start", "window_seconds", "operation", "calls", "successes", "failures",
+    "success_rate", "error_rate", "retries", "rate_limit_waits", "rate_limited", "cache_hits",
+    "cache_misses", "cost", "avg_ms", "p50_ms", "p95_ms", "p99_ms", "max_ms", "errors",
+)  # fmt: skip
 
 
 def calculate_percentiles(
@@ -160,3 +170,16 @@ class WindowStats:
             "max_ms": max(self.latencies_ms) if self.latencies_ms else None,
             "errors": dict(sorted(self.errors.items())),
         }
+
+
+def windows_csv(windows: Iterable[WindowStats]) -> str:
+    """The windows as CSV with a header row; `errors` is a JSON object per row, and an
+    undefined number (a rate or percentile of a window without calls) is an empty cell."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for window in windows:
+        values = window.as_dict()
+        values["errors"] = json.dumps(values["errors"], sort_keys=True)
+        writer.writerow("" if values[c] is None else values[c] for c in CSV_COLUMNS)
+    return buffer.getvalue()

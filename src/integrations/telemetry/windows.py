@@ -27,10 +27,16 @@ from integrations.core.records import CallRecord, MetricsSink
 from integrations.logging import get_logger
 from integrations.ops_config import MetricsSettings
 from integrations.storage.db import Database
-from integrations.telemetry.window_stats import WindowStats, calculate_percentiles
+from integrations.telemetry.window_stats import (
+    CSV_COLUMNS,
+    WindowStats,
+    calculate_percentiles,
+    windows_csv,
+)
 from integrations.telemetry.window_store import aggregate_metrics, recent_stats, upsert_windows
 
 __all__ = [
+    "CSV_COLUMNS",
     "MetricsFanOut",
     "WindowRecorder",
     "WindowStats",
@@ -38,6 +44,7 @@ __all__ = [
     "calculate_percentiles",
     "recent_stats",
     "window_start_of",
+    "windows_csv",
     "writer_id",
 ]
 
