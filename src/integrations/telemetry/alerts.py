@@ -180,16 +180,13 @@ class AlertManager:
         return await self._notify(row, "alert.resolved")
 
     async def resolve_by_id(self, alert_id: int, message: str) -> AlertRow | None:
-        """Close alert `alert_id` by hand with one recovery notice.
+        """Close open alert `alert_id` by hand with one recovery notice.
 
-        Returns None when no such alert exists, and the row unchanged (already `resolved`,
-        no notice sent) when it was closed before.
+        Returns None when this call closed nothing: no such alert, or it was already
+        resolved (the caller tells the two apart).
         """
         row = await self._close_where(message, AlertRow.id == alert_id)
-        if row is not None:
-            return await self._notify(row, "alert.resolved")
-        async with self.db.sessions() as session:
-            return await session.get(AlertRow, alert_id)
+        return None if row is None else await self._notify(row, "alert.resolved")
 
     async def _close_where(self, message: str, match: ColumnElement[bool]) -> AlertRow | None:
         # One conditional UPDATE decides who closes the incident: a second process waits for
