@@ -54,6 +54,8 @@ class JobSettings(BaseModel):
     """Background jobs: which runner, how many at once, and how failed jobs are retried.
 
     `runner`: `auto` picks procrastinate on PostgreSQL and the embedded runner otherwise.
+    `lease_seconds`: how long a running job's worker may go silent before another worker
+    takes the job over (the embedded lease; procrastinate's stalled-worker timeout).
     """
 
     runner: Literal["auto", "embedded", "procrastinate"] = "auto"
@@ -62,6 +64,7 @@ class JobSettings(BaseModel):
     retry_base_seconds: float = Field(default=2.0, gt=0, le=3600)
     retry_cap_seconds: float = Field(default=600.0, gt=0, le=86_400)
     poll_seconds: float = Field(default=1.0, gt=0, le=60)
+    lease_seconds: float = Field(default=60.0, ge=1, le=3600)
     health_check_cron: str = "*/5 * * * *"
     metrics_cron: str = "*/5 * * * *"
     cleanup_cron: str = "17 3 * * *"
