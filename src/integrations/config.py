@@ -14,7 +14,7 @@ import functools
 import re
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from cryptography.fernet import Fernet
 from pydantic import (
@@ -27,7 +27,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, SettingsError
 
 from integrations.errors import ConfigError
 from integrations.ops_config import AlertSettings, JobSettings, MetricsSettings, RetentionSettings
@@ -174,9 +174,25 @@ class ApiSettings(BaseModel):
 
 
 class McpSettings(BaseModel):
-    """The MCP server (`integrations mcp`, `/mcp`): whether agents may run write tools."""
+    """The MCP server (`integrations mcp`, `/mcp`): which write tools agents may run, and
+    how many calls per minute each client may make.
 
-    allow_writes: bool = True
+    `allow_writes` lists `integration:action` patterns (`pandadoc:create_document`,
+    `mock:*`, `*`); a write tool not matched is refused, so the default (empty) serves read
+    tools only. For compatibility `true` means `["*"]` and `false` means `[]`; a
+    comma-separated list works as well as JSON. `calls_per_minute` is each client's budget
+    (0: unlimited).
+    """
+
+    allow_writes: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    calls_per_minute: int = Field(default=60, ge=0, le=100_000)
+
+    @field_validator("allow_writes", mode="before")
+    @classmethod
+    def _allow_writes(cls, value: Any) -> Any:
+        from integrations.core.allow_list import parse_allow_list  # the one reading of it
+
+        return parse_allow_list(value)
 
 
 class Settings(BaseSettings):

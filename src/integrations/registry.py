@@ -44,7 +44,7 @@ class ConnectorInfo:
     simulator: str | None = None  # the vendor name in integrations.simulators.SIMULATORS
     webhook: str | None = None  # its signature scheme in integrations.webhooks.schemes
     handlers: str | None = None  # module whose register(handlers) adds its webhook handlers
-    tools: str | None = None  # module with TOOLS: list[ToolSpec] for the MCP server
+    tools: str | None = None  # module with TOOLS: list[OperationSpec] (actions, CLI, MCP)
 
 
 def _per(limit: int, seconds: float) -> RateLimitWindow:
@@ -98,6 +98,7 @@ CONNECTORS: dict[str, ConnectorInfo] = {
             simulator="typeform",
             webhook="typeform",
             handlers="integrations.typeform.webhooks",
+            tools="integrations.typeform.tools",
         ),
         ConnectorInfo(
             "practicepanther",

@@ -13,6 +13,7 @@ from integrations.api.errors import install_error_handlers
 from integrations.api.mcp_http import MCP_PATH, McpHttpApp, McpMount
 from integrations.api.middleware import HeaderLimitMiddleware, TraceMiddleware
 from integrations.api.routes import health, integrations, webhook_events, webhooks
+from integrations.api.routes.actions import router as actions_router
 from integrations.api.routes.alerts import router as alerts_router
 from integrations.api.schemas.errors import error_responses
 from integrations.config import Settings
@@ -65,6 +66,7 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(health.admin_router)
     app.include_router(integrations.router)
+    app.include_router(actions_router)
     app.include_router(webhooks.router)
     app.include_router(webhook_events.router)
     app.include_router(alerts_router)

@@ -29,7 +29,7 @@ from integrations.api.deps import UnauthorizedError, require_admin
 from integrations.errors import IntegrationError
 from integrations.factory import IntegrationFactory
 from integrations.logging import current_trace_id
-from integrations.mcp.server import build_server
+from integrations.mcp.server import CALLER_SCOPE_KEY, build_server
 from integrations.services import Services
 
 __all__ = ["MCP_PATH", "McpHttpApp", "McpMount"]
@@ -111,7 +111,7 @@ class McpHttpApp:
     async def run(self, services: Services, factory: IntegrationFactory) -> AsyncIterator[None]:
         """Serve MCP for the app's lifetime (enter it in the app's lifespan), with the
         process's clients (`factory`, closed by its owner)."""
-        server = build_server(factory, allow_writes=services.settings.mcp.allow_writes)
+        server = build_server(factory)
         manager = StreamableHTTPSessionManager(app=server, json_response=True, stateless=True)
         async with manager.run():
             self._manager = manager
@@ -125,7 +125,7 @@ class McpHttpApp:
             return
         services: Services = scope["app"].state.services
         try:
-            await require_admin(services, _credentials(scope))
+            principal = await require_admin(services, _credentials(scope))
         except UnauthorizedError as exc:
             await _send_error(send, exc, 401)
             return
@@ -138,6 +138,8 @@ class McpHttpApp:
         if body is None:
             await _send_error(send, payload_too_large(limit), 413)
             return
+        # The tool call's caller (budgets, logs): see `integrations.mcp.server.caller_of`.
+        scope = {**scope, "state": {**scope.get("state", {}), CALLER_SCOPE_KEY: principal}}
         await manager.handle_request(scope, _replaying(body, receive), send)
 
 

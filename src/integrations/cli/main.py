@@ -10,6 +10,7 @@ from integrations import __version__
 from integrations.cli import admin_cmd, config_cmd, db_cmd, secrets_cmd, webhooks_cmd
 from integrations.cli.alerts_cmd import app as alerts_app
 from integrations.cli.common import console, load_cli_settings, upgrade_database
+from integrations.cli.call_cmd import call
 from integrations.cli.mcp_cmd import mcp
 from integrations.cli.simulate_cmd import simulate
 
@@ -29,6 +30,7 @@ app.add_typer(webhooks_cmd.app, name="webhooks")
 app.add_typer(alerts_app, name="alerts")
 app.command("simulate")(simulate)
 app.command("mcp")(mcp)
+app.command("call")(call)
 
 
 def _version(value: bool) -> None:

@@ -23,6 +23,7 @@ from integrations.core.cache import CacheLayer, ResponseCache, generate_cache_ke
 from integrations.core.circuit import CircuitBreaker, CircuitLayer, CircuitListener
 from integrations.core.clock import Clock, SystemClock
 from integrations.core.context import EXTENSION, CallContext, Priority
+from integrations.core.dry_run import DryRunLayer
 from integrations.core.errormap import ErrorMap
 from integrations.core.ratelimit import RateLimiter, RateLimitLayer
 from integrations.core.records import CallRecorder, MemoryCallRecorder, MetricsSink
@@ -126,7 +127,8 @@ class BaseIntegration(abc.ABC):
         layers = ResponseCheckLayer(layers)
         layers = CircuitLayer(layers, self.breaker)
         layers = RetryLayer(layers, RetryPolicy(spec.retry, rng), self.clock)
-        self._chain = CacheLayer(layers, self.cache, spec.cache_ttl_seconds)
+        # Dry runs stop above everything: a captured write spends no budget and is not recorded.
+        self._chain = DryRunLayer(CacheLayer(layers, self.cache, spec.cache_ttl_seconds))
 
     @property
     def name(self) -> str:

@@ -7,14 +7,17 @@ limiter waits) rides in `request.extensions`.
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Literal
 
 import httpx2
 
-__all__ = ["EXTENSION", "CallContext", "call_context"]
+__all__ = ["DRY_RUN", "EXTENSION", "CallContext", "call_context"]
 
 EXTENSION = "integrations.call"
+# Set by `core.dry_run.dry_run()`; every call started inside it carries `dry_run=True`.
+DRY_RUN: ContextVar[bool] = ContextVar("integrations.dry_run", default=False)
 Priority = Literal["interactive", "background"]
 
 
@@ -39,6 +42,8 @@ class CallContext:
     is_mock: bool = False
     deadline: float | None = None
     attempt_timeout: float | None = None
+    # A write is captured by `core.dry_run.DryRunLayer` and never sent (reads still go).
+    dry_run: bool = field(default_factory=DRY_RUN.get)
     attempts: int = 0
     cache_hit: bool = False
     cache_lookup: bool = False

@@ -1,19 +1,20 @@
-"""The MCP server: every connector's `TOOLS`, served through the SDK's `Server`.
+"""The MCP server: every connector's declared operations, served through the SDK's `Server`.
 
-`build_server` collects the tools of each registry entry that names a `tools` module (a module
-that does not import yet is skipped with a warning, so one unfinished connector never takes
-the server down) and registers them on the SDK's low-level `mcp.server.Server` with explicit
-`tools/list` and `tools/call` handlers: the input schema an agent sees is the tool's pydantic
-model's JSON schema, and the same model validates the call. (`MCPServer`, the SDK's decorator
-layer, derives schemas from function signatures; it has no way to take a schema as data.)
+`build_server` takes the operations every registry entry declares (`actions.catalog`, the
+same list the REST actions and `integrations call` serve) and registers them on the SDK's
+low-level `mcp.server.Server` with explicit `tools/list` and `tools/call` handlers: the input
+schema an agent sees is the operation's pydantic model's JSON schema (plus `dry_run` for a
+write), and the same model validates the call. (`MCPServer`, the SDK's decorator layer,
+derives schemas from function signatures; it has no way to take a schema as data.)
 
-The one server object is served over stdio (`integrations mcp`, see `serve_stdio`), over
-streamable HTTP at `/mcp` (`integrations.api.mcp_http`), and in process by `mcp.Client(server)`.
+Writes run only when `INTEGRATIONS_MCP__ALLOW_WRITES` names them, and each client has a call
+budget (`mcp.guard`). The one server object is served over stdio (`integrations mcp`, see
+`serve_stdio`), over streamable HTTP at `/mcp` (`integrations.api.mcp_http`), and in process
+by `mcp.Client(server)`.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -22,81 +23,76 @@ from mcp.server import Server, ServerRequestContext
 from mcp.server.stdio import stdio_server
 
 from integrations import __version__
+from integrations.actions.catalog import collect_actions
+from integrations.actions.declaration import OperationSpec
 from integrations.config import Settings
-from integrations.errors import ConfigError
 from integrations.factory import IntegrationFactory
 from integrations.logging import get_logger
 from integrations.mcp.adapter import ToolAdapter, error_result, tool_definition
-from integrations.mcp.tools import ToolSpec
-from integrations.registry import CONNECTORS, ConnectorInfo
+from integrations.mcp.guard import ToolPolicy
 from integrations.services import Services
 
-__all__ = ["SERVER_NAME", "McpServer", "build_server", "collect_tools", "serve_stdio"]
+__all__ = [
+    "CALLER_SCOPE_KEY",
+    "SERVER_NAME",
+    "McpServer",
+    "build_server",
+    "caller_of",
+    "collect_tools",
+    "serve_stdio",
+]
 
+CALLER_SCOPE_KEY = "integrations.mcp_caller"  # set by `/mcp` in the ASGI scope's state
 SERVER_NAME = "integrations"
 McpServer = Server[Any]
 """The type `build_server` returns: the SDK's low-level server."""
 
 _INSTRUCTIONS = (
     "Tools call third-party SaaS APIs through the integrations platform. Tools marked "
-    "readOnlyHint only read; the others change data at the vendor. Errors come back as tool "
-    "errors with a code and a message in structuredContent.error."
+    "readOnlyHint only read; the others change data at the vendor and run only when the "
+    "server allows them, but any of them accepts dry_run=true to show the request it would "
+    "send. Errors come back as tool errors with a code and a message in "
+    "structuredContent.error."
 )
 _log = get_logger()
 
 
-def collect_tools(connectors: Iterable[ConnectorInfo] | None = None) -> list[ToolSpec]:
-    """The `TOOLS` of every connector whose `tools` module imports, in registry order.
+def collect_tools() -> list[OperationSpec]:
+    """Every declared operation, in registry order (`actions.catalog.collect_actions`)."""
+    return collect_actions()
 
-    Raises:
-        ConfigError: two tools share a name, or a module's `TOOLS` is not a list of ToolSpec.
-    """
-    found: dict[str, ToolSpec] = {}
-    for info in CONNECTORS.values() if connectors is None else connectors:
-        if info.tools is None:
-            continue
-        try:
-            module = importlib.import_module(info.tools)
-        except ModuleNotFoundError as exc:
-            # Not written yet (or an optional dependency is absent): serve the others.
-            _log.warning(
-                "mcp.tools_skipped", integration=info.name, module=info.tools, reason=str(exc)
-            )
-            continue
-        except Exception:
-            # Present but broken: one connector's bug must not take every tool down.
-            _log.exception("mcp.tools_broken", integration=info.name, module=info.tools)
-            continue
-        specs = getattr(module, "TOOLS", None)
-        if not isinstance(specs, list) or not all(isinstance(s, ToolSpec) for s in specs):
-            raise ConfigError(
-                f"{info.tools}.TOOLS must be a list of ToolSpec", integration=info.name
-            )
-        for spec in specs:
-            if spec.name in found:
-                raise ConfigError(f"two connectors declare the MCP tool {spec.name!r}")
-            found[spec.name] = spec
-    return list(found.values())
+
+def caller_of(ctx: ServerRequestContext[Any]) -> str:
+    """Who is calling: the admin principal over HTTP, `stdio:<client name>` otherwise."""
+    request = ctx.request
+    scope = getattr(request, "scope", None)
+    if isinstance(scope, dict):
+        principal = scope.get("state", {}).get(CALLER_SCOPE_KEY)
+        if principal:
+            return str(principal)
+    params = ctx.session.client_params
+    name = params.client_info.name if params is not None else "unknown"
+    return f"stdio:{name}"
 
 
 def build_server(
     factory: IntegrationFactory,
     *,
-    allow_writes: bool = True,
-    tools: Iterable[ToolSpec] | None = None,
+    policy: ToolPolicy | None = None,
+    tools: Iterable[OperationSpec] | None = None,
 ) -> McpServer:
-    """The MCP server for the registry's tools (or `tools`), calling through `factory`.
+    """The MCP server for the declared operations (or `tools`), calling through `factory`.
 
     Args:
         factory: hands out each integration's client for its current runtime configuration.
-        allow_writes: False refuses every write tool with a clear tool error (the guard);
-            write tools are still listed, marked destructive, so agents see what exists.
-        tools: the tools to serve instead of the registry's (tests).
+        policy: which writes may run and each client's budget (default: the process
+            settings', i.e. read-only unless `INTEGRATIONS_MCP__ALLOW_WRITES` says otherwise);
+            refused write tools are still listed, marked destructive, so agents see them.
+        tools: the operations to serve instead of the registry's (tests).
     """
+    guard = policy or ToolPolicy.from_settings(factory.services.settings.mcp)
     specs = list(collect_tools() if tools is None else tools)
-    adapters: Mapping[str, ToolAdapter] = {
-        s.name: ToolAdapter(s, factory, allow_writes=allow_writes) for s in specs
-    }
+    adapters: Mapping[str, ToolAdapter] = {s.name: ToolAdapter(s, factory, guard) for s in specs}
     listing = [tool_definition(s) for s in specs]
     schemas = {t.name: t.input_schema for t in listing}
 
@@ -116,9 +112,14 @@ def build_server(
                     "message": f"no tool named {params.name!r}; list the tools to see them",
                 }
             )
-        return await adapter.call(params.arguments)
+        return await adapter.call(params.arguments, caller_of(ctx))
 
-    _log.info("mcp.server_built", tools=len(specs), allow_writes=allow_writes)
+    _log.info(
+        "mcp.server_built",
+        tools=len(specs),
+        allow_writes=list(guard.allow_writes),
+        calls_per_minute=guard.calls_per_minute,
+    )
     return Server(
         SERVER_NAME,
         version=__version__,
@@ -138,7 +139,7 @@ async def serve_stdio(settings: Settings) -> None:
     services = Services(settings)
     factory = IntegrationFactory.for_process(services)
     try:
-        server = build_server(factory, allow_writes=settings.mcp.allow_writes)
+        server = build_server(factory, policy=ToolPolicy.from_settings(settings.mcp))
         async with stdio_server() as (read_stream, write_stream):
             await server.run(read_stream, write_stream, server.create_initialization_options())
     finally:

@@ -1,4 +1,4 @@
-"""The mock connector's operations as MCP tools (read: get, list; write: create)."""
+"""The mock connector's operations, declared once (read: get, list; write: create)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from integrations.core.client import BaseIntegration
-from integrations.mcp.tools import ToolSpec
+from integrations.actions.declaration import ID_PATTERN, ActionContext, OperationSpec
 from integrations.mock import operations
 from integrations.mock.client import MockIntegration
 from integrations.mock.models import Item, ItemList
@@ -16,15 +15,15 @@ __all__ = ["TOOLS", "CreateItemInput", "GetItemInput", "ListItemsInput"]
 
 
 class GetItemInput(BaseModel):
-    """Arguments of `mock_get_item`."""
+    """Arguments of `get_item`."""
 
     model_config = ConfigDict(extra="forbid")
 
-    item_id: str = Field(min_length=1, max_length=200, description="the item's id")
+    item_id: str = Field(pattern=ID_PATTERN, description="the item's id")
 
 
 class ListItemsInput(BaseModel):
-    """Arguments of `mock_list_items`."""
+    """Arguments of `list_items`."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -33,7 +32,7 @@ class ListItemsInput(BaseModel):
 
 
 class CreateItemInput(BaseModel):
-    """Arguments of `mock_create_item`."""
+    """Arguments of `create_item`."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -41,47 +40,52 @@ class CreateItemInput(BaseModel):
     size: int | None = Field(default=None, ge=0, description="optional size")
 
 
-def _mock(client: BaseIntegration) -> MockIntegration:
-    assert isinstance(client, MockIntegration), "the mock tools need the mock client"
-    return client
+def _mock(context: ActionContext) -> MockIntegration:
+    return context.client_as(MockIntegration)
 
 
-async def _get_item(client: BaseIntegration, arguments: GetItemInput) -> Item:
-    return await operations.get_item(_mock(client), arguments.item_id)
+async def _get_item(context: ActionContext, arguments: GetItemInput) -> Item:
+    return await operations.get_item(_mock(context), arguments.item_id)
 
 
-async def _list_items(client: BaseIntegration, arguments: ListItemsInput) -> ItemList:
-    return await operations.list_items(_mock(client), arguments.count, prefix=arguments.prefix)
+async def _list_items(context: ActionContext, arguments: ListItemsInput) -> ItemList:
+    return await operations.list_items(_mock(context), arguments.count, prefix=arguments.prefix)
 
 
-async def _create_item(client: BaseIntegration, arguments: CreateItemInput) -> Item:
+async def _create_item(context: ActionContext, arguments: CreateItemInput) -> Item:
     extra: dict[str, Any] = {} if arguments.size is None else {"size": arguments.size}
-    return await operations.create_item(_mock(client), arguments.name, **extra)
+    return await operations.create_item(_mock(context), arguments.name, **extra)
 
 
-TOOLS: list[ToolSpec] = [
-    ToolSpec(
-        name="mock_get_item",
+TOOLS: list[OperationSpec] = [
+    OperationSpec(
+        integration="mock",
+        action="get_item",
         description="Read one item of the mock vendor by id.",
         input_model=GetItemInput,
+        output_model=Item,
         writes=False,
         run=_get_item,
-        integration="mock",
+        example={"item_id": "itm-42"},
     ),
-    ToolSpec(
-        name="mock_list_items",
+    OperationSpec(
+        integration="mock",
+        action="list_items",
         description="List generated items of the mock vendor (0-1000).",
         input_model=ListItemsInput,
+        output_model=ItemList,
         writes=False,
         run=_list_items,
-        integration="mock",
+        example={"count": 3, "prefix": "p"},
     ),
-    ToolSpec(
-        name="mock_create_item",
+    OperationSpec(
+        integration="mock",
+        action="create_item",
         description="Create an item at the mock vendor.",
         input_model=CreateItemInput,
+        output_model=Item,
         writes=True,
         run=_create_item,
-        integration="mock",
+        example={"name": "Invoice", "size": 7},
     ),
 ]

@@ -1,8 +1,8 @@
-"""PandaDoc operations offered to AI agents as MCP tools (`TOOLS`).
+"""PandaDoc operations, declared once (`TOOLS`): REST actions, `integrations call`, MCP tools.
 
-Inputs are small flat models an agent can fill in; each tool calls one or two operations
-and returns plain JSON. Tools that create, send or open documents for signing are marked
-`writes` so a client can ask a human first.
+Inputs are small flat models a person or an agent can fill in; each operation calls one or
+two functions of `operations` and returns plain JSON. Operations that create, send or open
+documents for signing are writes: MCP refuses them until allowed, and all of them dry-run.
 """
 
 from __future__ import annotations
@@ -11,10 +11,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from integrations.core.client import BaseIntegration
+from integrations.actions.declaration import ID_PATTERN, ActionContext, OperationSpec
 from integrations.core.urls import quote_segment
-from integrations.errors import ConfigError
-from integrations.mcp.tools import ToolSpec
 from integrations.pandadoc import operations as ops
 from integrations.pandadoc.bodies import (
     CreateFromTemplate,
@@ -25,19 +23,37 @@ from integrations.pandadoc.bodies import (
     Token,
 )
 from integrations.pandadoc.client import PandaDocIntegration
-from integrations.pandadoc.models import DocumentStatus
+from integrations.pandadoc.models import (
+    CreatedDocument,
+    DocumentDetails,
+    DocumentListItem,
+    DocumentStatus,
+    DocumentSummary,
+    SentDocument,
+    SigningLink,
+    TemplateDetails,
+    TemplateListItem,
+)
 from integrations.pandadoc.waiting import DOCS
 
 __all__ = [
     "TOOLS",
     "CreateDocumentInput",
     "DocumentInput",
+    "DocumentPage",
+    "DownloadLink",
     "ListDocumentsInput",
     "ListTemplatesInput",
     "SendDocumentInput",
     "SigningLinkInput",
     "TemplateInput",
+    "TemplatePage",
 ]
+
+# Examples name the simulator's seeded "Sales Proposal" template (the same id for every seed)
+# and a document id of the kind PandaDoc issues.
+_EXAMPLE_TEMPLATE = "DfU25035HyRrY03K6JBO94"
+_EXAMPLE_DOC = "msFYActMfJHqNTKH8YSvF1"
 
 
 class _Input(BaseModel):
@@ -52,12 +68,12 @@ class ListTemplatesInput(_Input):
 
 
 class TemplateInput(_Input):
-    template_id: str = Field(min_length=1)
+    template_id: str = Field(pattern=ID_PATTERN, description="the template's id")
 
 
 class CreateDocumentInput(_Input):
-    template_id: str = Field(min_length=1)
-    name: str = Field(min_length=1, description="the new document's name")
+    template_id: str = Field(pattern=ID_PATTERN, description="the template's id")
+    name: str = Field(min_length=1, max_length=500, description="the new document's name")
     recipients: list[Recipient] = Field(
         min_length=1, description="email or phone each; `role` must be one of the template's"
     )
@@ -73,40 +89,60 @@ class CreateDocumentInput(_Input):
 
 
 class DocumentInput(_Input):
-    document_id: str = Field(min_length=1)
+    document_id: str = Field(pattern=ID_PATTERN, description="the document's id")
 
 
 class ListDocumentsInput(_Input):
     status: DocumentStatus | None = None
     query: str | None = Field(default=None, description="name or reference number")
-    template_id: str | None = None
+    template_id: str | None = Field(default=None, pattern=ID_PATTERN)
     tag: str | None = None
     page: int = Field(default=1, ge=1)
     count: int = Field(default=25, ge=1, le=100)
 
 
 class SendDocumentInput(_Input):
-    document_id: str = Field(min_length=1)
+    document_id: str = Field(pattern=ID_PATTERN, description="the document's id")
     subject: str | None = None
     message: str | None = None
     silent: bool = Field(default=False, description="send without emails to recipients")
 
 
 class SigningLinkInput(_Input):
-    document_id: str = Field(min_length=1)
-    recipient_email: str = Field(min_length=3)
+    document_id: str = Field(pattern=ID_PATTERN, description="the document's id")
+    recipient_email: str = Field(min_length=3, max_length=320)
     lifetime_seconds: int = Field(default=3600, ge=60, le=31_535_999)
 
 
-def _client(client: BaseIntegration) -> PandaDocIntegration:
-    if not isinstance(client, PandaDocIntegration):
-        raise ConfigError(f"expected the pandadoc client, got {client.name}")
-    return client
+class TemplatePage(BaseModel):
+    templates: list[TemplateListItem]
+    page: int
+    last_page: bool
 
 
-async def _list_templates(client: BaseIntegration, args: ListTemplatesInput) -> dict[str, Any]:
+class DocumentPage(BaseModel):
+    documents: list[DocumentListItem]
+    page: int
+    last_page: bool
+
+
+class DownloadLink(BaseModel):
+    document_id: str
+    status: DocumentStatus
+    ready: bool
+    signed: bool
+    app_url: str
+    api_url: str
+    note: str
+
+
+def _client(context: ActionContext) -> PandaDocIntegration:
+    return context.client_as(PandaDocIntegration)
+
+
+async def _list_templates(context: ActionContext, args: ListTemplatesInput) -> dict[str, Any]:
     items = await ops.list_templates(
-        _client(client),
+        _client(context),
         q=args.query,
         tags=[args.tag] if args.tag else [],
         page=args.page,
@@ -115,12 +151,12 @@ async def _list_templates(client: BaseIntegration, args: ListTemplatesInput) -> 
     return {"templates": items, "page": args.page, "last_page": len(items) < args.count}
 
 
-async def _template_details(client: BaseIntegration, args: TemplateInput) -> Any:
-    return await ops.get_template_details(_client(client), args.template_id)
+async def _template_details(context: ActionContext, args: TemplateInput) -> Any:
+    return await ops.get_template_details(_client(context), args.template_id)
 
 
-async def _create_document(client: BaseIntegration, args: CreateDocumentInput) -> Any:
-    pandadoc = _client(client)
+async def _create_document(context: ActionContext, args: CreateDocumentInput) -> Any:
+    pandadoc = _client(context)
     body = CreateFromTemplate(
         template_uuid=args.template_id,
         name=args.name,
@@ -136,35 +172,35 @@ async def _create_document(client: BaseIntegration, args: CreateDocumentInput) -
     return await ops.wait_for_document_status(pandadoc, created.id)
 
 
-async def _document_status(client: BaseIntegration, args: DocumentInput) -> Any:
-    return await ops.get_document_status(_client(client), args.document_id)
+async def _document_status(context: ActionContext, args: DocumentInput) -> Any:
+    return await ops.get_document_status(_client(context), args.document_id)
 
 
-async def _document_details(client: BaseIntegration, args: DocumentInput) -> Any:
-    return await ops.get_document_details(_client(client), args.document_id)
+async def _document_details(context: ActionContext, args: DocumentInput) -> Any:
+    return await ops.get_document_details(_client(context), args.document_id)
 
 
-async def _list_documents(client: BaseIntegration, args: ListDocumentsInput) -> dict[str, Any]:
+async def _list_documents(context: ActionContext, args: ListDocumentsInput) -> dict[str, Any]:
     filters = DocumentFilter(
         status=args.status, q=args.query, template_id=args.template_id, tag=args.tag
     )
-    items = await ops.list_documents(_client(client), filters, page=args.page, count=args.count)
+    items = await ops.list_documents(_client(context), filters, page=args.page, count=args.count)
     return {"documents": items, "page": args.page, "last_page": len(items) < args.count}
 
 
-async def _send_document(client: BaseIntegration, args: SendDocumentInput) -> Any:
+async def _send_document(context: ActionContext, args: SendDocumentInput) -> Any:
     options = SendOptions(subject=args.subject, message=args.message, silent=args.silent)
-    return await ops.send_document(_client(client), args.document_id, options)
+    return await ops.send_document(_client(context), args.document_id, options)
 
 
-async def _signing_link(client: BaseIntegration, args: SigningLinkInput) -> Any:
+async def _signing_link(context: ActionContext, args: SigningLinkInput) -> Any:
     return await ops.create_signing_link(
-        _client(client), args.document_id, args.recipient_email, lifetime=args.lifetime_seconds
+        _client(context), args.document_id, args.recipient_email, lifetime=args.lifetime_seconds
     )
 
 
-async def _download_link(client: BaseIntegration, args: DocumentInput) -> dict[str, Any]:
-    pandadoc = _client(client)
+async def _download_link(context: ActionContext, args: DocumentInput) -> dict[str, Any]:
+    pandadoc = _client(context)
     summary = await ops.get_document_status(pandadoc, args.document_id)
     signed = summary.status == DocumentStatus.COMPLETED
     kind = "download-protected" if signed and not pandadoc.sandbox else "download"
@@ -180,72 +216,118 @@ async def _download_link(client: BaseIntegration, args: DocumentInput) -> dict[s
     }
 
 
-def _tool(name: str, description: str, model: type[BaseModel], run: Any, writes: bool) -> ToolSpec:
-    return ToolSpec(f"pandadoc_{name}", description, model, writes, run, "pandadoc")
+def _op(
+    action: str,
+    description: str,
+    model: type[BaseModel],
+    output: Any,
+    run: Any,
+    *,
+    writes: bool = False,
+    example: dict[str, Any] | None = None,
+    operation: str = "",
+) -> OperationSpec:
+    return OperationSpec(
+        "pandadoc",
+        action,
+        description,
+        model,
+        output,
+        writes,
+        run,
+        operation=operation,
+        example=example or {},
+    )
 
 
-TOOLS: list[ToolSpec] = [
-    _tool(
+_TEMPLATE = {"template_id": _EXAMPLE_TEMPLATE}
+_DOCUMENT = {"document_id": _EXAMPLE_DOC}
+
+TOOLS: list[OperationSpec] = [
+    _op(
         "list_templates",
         "List or search PandaDoc templates by name or tag.",
         ListTemplatesInput,
+        TemplatePage,
         _list_templates,
-        False,
+        example={"query": "proposal"},
     ),
-    _tool(
+    _op(
         "get_template_details",
         "A template's roles, variables (tokens) and fields, needed to create a document.",
         TemplateInput,
+        TemplateDetails,
         _template_details,
-        False,
+        example=_TEMPLATE,
     ),
-    _tool(
-        "create_document_from_template",
+    _op(
+        "create_document",
         "Create a document from a template for the given recipients (not sent yet).",
         CreateDocumentInput,
+        DocumentSummary | CreatedDocument,
         _create_document,
-        True,
+        writes=True,
+        operation="create_document_from_template",
+        example={
+            **_TEMPLATE,
+            "name": "Proposal for Acme",
+            "recipients": [
+                {"email": "client@example.com", "role": "Client"},
+                {"email": "sender@example.com", "role": "Sender"},
+            ],
+            "tokens": {"Client.Company": "Acme"},
+            "wait_for_draft": False,
+        },
     ),
-    _tool(
+    _op(
         "list_documents",
         "List documents, optionally by status, name, template or tag.",
         ListDocumentsInput,
+        DocumentPage,
         _list_documents,
-        False,
+        example={"status": "document.draft"},
     ),
-    _tool(
+    _op(
         "get_document_status",
         "The current status of a document (draft, sent, viewed, completed, ...).",
         DocumentInput,
+        DocumentSummary,
         _document_status,
-        False,
+        example=_DOCUMENT,
     ),
-    _tool(
+    _op(
         "get_document_details",
         "A document's recipients (who has signed), variables, fields and totals.",
         DocumentInput,
+        DocumentDetails,
         _document_details,
-        False,
+        example=_DOCUMENT,
     ),
-    _tool(
+    _op(
         "send_document",
         "Send a draft document to its recipients for signing.",
         SendDocumentInput,
+        SentDocument,
         _send_document,
-        True,
+        writes=True,
+        example={**_DOCUMENT, "subject": "Please sign", "silent": True},
     ),
-    _tool(
+    _op(
         "create_signing_link",
         "An embedded-signing link for one recipient of a sent document.",
         SigningLinkInput,
+        SigningLink,
         _signing_link,
-        True,
+        writes=True,
+        operation="create_signing_link",
+        example={**_DOCUMENT, "recipient_email": "client@example.com"},
     ),
-    _tool(
+    _op(
         "get_download_link",
         "Where to download a document's PDF (signed PDF once completed).",
         DocumentInput,
+        DownloadLink,
         _download_link,
-        False,
+        example=_DOCUMENT,
     ),
 ]

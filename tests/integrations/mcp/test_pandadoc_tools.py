@@ -5,6 +5,7 @@ from __future__ import annotations
 import mcp
 
 from integrations.factory import IntegrationFactory
+from integrations.mcp.guard import ToolPolicy
 from integrations.mcp.server import build_server
 from integrations.services import Services
 from tests.integrations.mcp.support import configure, data_of, error_of
@@ -15,9 +16,9 @@ async def test_create_from_template_through_a_tool(services: Services) -> None:
     await configure(services, "pandadoc", enabled=True, mode="mock")
     factory = IntegrationFactory(services)
     try:
-        async with mcp.Client(build_server(factory)) as client:
+        async with mcp.Client(build_server(factory, policy=ToolPolicy(("pandadoc:*",)))) as client:
             names = {t.name for t in (await client.list_tools()).tools}
-            assert "pandadoc_create_document_from_template" in names
+            assert "pandadoc_create_document" in names
             found = data_of(await client.call_tool("pandadoc_list_templates", {}))
             template = found["templates"][0]
             details = data_of(
@@ -31,7 +32,7 @@ async def test_create_from_template_through_a_tool(services: Services) -> None:
             ]
             created = data_of(
                 await client.call_tool(
-                    "pandadoc_create_document_from_template",
+                    "pandadoc_create_document",
                     {
                         "template_id": template["id"],
                         "name": "Via MCP",
@@ -40,9 +41,7 @@ async def test_create_from_template_through_a_tool(services: Services) -> None:
                     },
                 )
             )
-            bad = await client.call_tool(
-                "pandadoc_create_document_from_template", {"name": "no template"}
-            )
+            bad = await client.call_tool("pandadoc_create_document", {"name": "no template"})
         sim = factory.simulator("pandadoc")
         documents = sim.state.documents  # type: ignore[attr-defined]
         assert created["id"] in documents

@@ -12,9 +12,11 @@ from pydantic import BaseModel
 from structlog.testing import capture_logs
 
 from integrations import registry
+from integrations.actions.declaration import ActionContext
 from integrations.config import load_settings
-from integrations.core.client import BaseIntegration
+from integrations.errors import ConfigError
 from integrations.factory import IntegrationFactory
+from integrations.mcp.guard import ToolPolicy
 from integrations.mcp.server import build_server, collect_tools
 from integrations.mcp.tools import ToolSpec
 from integrations.mock import MockIntegration
@@ -40,7 +42,15 @@ async def test_lists_mock_tools_with_schemas(factory: IntegrationFactory) -> Non
 
     assert set(tools) >= MOCK_TOOLS
     assert tools["mock_get_item"].input_schema == GetItemInput.model_json_schema()
-    assert tools["mock_create_item"].input_schema == CreateItemInput.model_json_schema()
+    create = CreateItemInput.model_json_schema()
+    assert tools["mock_create_item"].input_schema["properties"] == {
+        **create["properties"],
+        "dry_run": {
+            "type": "boolean",
+            "default": False,
+            "description": "validate and return the request that would be sent, sending nothing",
+        },
+    }
     assert all(t.description and "\n" not in t.description for t in tools.values())
 
 
@@ -76,7 +86,7 @@ async def test_read_tool_returns_structured_data(factory: IntegrationFactory) ->
 @pytest.mark.usefixtures("mock_enabled")
 async def test_create_tool_creates_at_the_vendor(factory: IntegrationFactory) -> None:
     """A write tool's call reaches the mock vendor and answers with the created item."""
-    async with mcp.Client(build_server(factory)) as client:
+    async with mcp.Client(build_server(factory, policy=ToolPolicy(("mock:*",)))) as client:
         created = data_of(
             await client.call_tool("mock_create_item", {"name": "Invoice", "size": 7})
         )
@@ -98,7 +108,7 @@ async def test_invalid_input_names_the_fields(factory: IntegrationFactory) -> No
         missing = await client.call_tool("mock_get_item", {})
 
     error = error_of(result)
-    assert error["code"] == "invalid_arguments"
+    assert error["code"] == "validation_error"
     assert "count" in error["message"]
     assert "colour" in error["message"]
     assert {e["field"] for e in error["errors"]} == {"count", "colour"}
@@ -124,7 +134,7 @@ async def test_disabled_integration_is_a_clear_tool_error(factory: IntegrationFa
 @pytest.mark.usefixtures("mock_enabled")
 async def test_write_guard_refuses_write_tools(factory: IntegrationFactory) -> None:
     """With allow_writes=False a write tool is refused before any call; reads still work."""
-    async with mcp.Client(build_server(factory, allow_writes=False)) as client:
+    async with mcp.Client(build_server(factory, policy=ToolPolicy())) as client:
         listed = {t.name for t in (await client.list_tools()).tools}
         refused = await client.call_tool("mock_create_item", {"name": "x"})
         read = await client.call_tool("mock_get_item", {"item_id": "1"})
@@ -137,11 +147,36 @@ async def test_write_guard_refuses_write_tools(factory: IntegrationFactory) -> N
     assert factory.simulator("mock").journal.all(method="POST") == []
 
 
-def test_allow_writes_setting_reads_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """INTEGRATIONS_MCP__ALLOW_WRITES=false turns the guard on; writes are allowed by default."""
-    assert load_settings().mcp.allow_writes is True
-    monkeypatch.setenv("INTEGRATIONS_MCP__ALLOW_WRITES", "false")
-    assert load_settings().mcp.allow_writes is False
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        pytest.param(None, [], id="default-read-only"),
+        pytest.param(
+            '["pandadoc:create_document","mock:*"]',
+            ["pandadoc:create_document", "mock:*"],
+            id="json",
+        ),
+        pytest.param(
+            "mock:*, typeform:setup_webhook", ["mock:*", "typeform:setup_webhook"], id="comma"
+        ),
+        pytest.param("true", ["*"], id="compat-true"),
+        pytest.param("false", [], id="compat-false"),
+    ],
+)
+def test_allow_writes_setting_reads_the_environment(
+    monkeypatch: pytest.MonkeyPatch, value: str | None, expected: list[str]
+) -> None:
+    """INTEGRATIONS_MCP__ALLOW_WRITES is a list of patterns (JSON or commas); empty by default."""
+    if value is not None:
+        monkeypatch.setenv("INTEGRATIONS_MCP__ALLOW_WRITES", value)
+    assert load_settings().mcp.allow_writes == expected
+
+
+def test_allow_writes_setting_refuses_a_bad_pattern(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A pattern that is not integration:action fails the start, naming the variable."""
+    monkeypatch.setenv("INTEGRATIONS_MCP__ALLOW_WRITES", "create everything")
+    with pytest.raises(ConfigError, match="INTEGRATIONS_MCP__ALLOW_WRITES"):
+        load_settings()
 
 
 async def test_vendor_error_reaches_the_agent_without_secrets(
@@ -188,14 +223,14 @@ class _Empty(BaseModel):
     pass
 
 
-async def _crash(client: BaseIntegration, arguments: _Empty) -> None:
+async def _crash(context: ActionContext, arguments: _Empty) -> None:
     raise RuntimeError(f"driver exploded with password={SECRET}")
 
 
 @pytest.mark.usefixtures("mock_enabled")
 async def test_unexpected_exception_is_masked(factory: IntegrationFactory) -> None:
     """A crash in a tool reaches the agent as `internal_error` with a trace id, not its text."""
-    spec = ToolSpec("mock_crash", "Crash.", _Empty, False, _crash, "mock")
+    spec = ToolSpec("mock", "crash", "Crash.", _Empty, None, False, _crash)
     with capture_logs() as logs:
         async with mcp.Client(build_server(factory, tools=[spec])) as client:
             result = await client.call_tool("mock_crash", {})
@@ -226,7 +261,7 @@ def test_connector_without_tools_module_is_skipped(monkeypatch: pytest.MonkeyPat
         names = {t.name for t in collect_tools()}
 
     assert names >= MOCK_TOOLS
-    skipped = [e for e in logs if e["event"] == "mcp.tools_skipped"]
+    skipped = [e for e in logs if e["event"] == "actions.module_skipped"]
     assert any(e["integration"] == "unfinished" for e in skipped)
 
 
@@ -243,4 +278,4 @@ def test_broken_tools_module_is_skipped(monkeypatch: pytest.MonkeyPatch, tmp_pat
         names = {t.name for t in collect_tools()}
 
     assert names >= MOCK_TOOLS
-    assert any(e["event"] == "mcp.tools_broken" and e["integration"] == "broken" for e in logs)
+    assert any(e["event"] == "actions.module_broken" and e["integration"] == "broken" for e in logs)

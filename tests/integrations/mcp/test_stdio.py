@@ -61,7 +61,7 @@ async def test_stdio_server_lists_and_calls_tools(tmp_path: Path) -> None:
         result = await client.call_tool("mock_get_item", {"item_id": "1"})
 
     assert tools >= MOCK_TOOLS
-    assert {"pandadoc_create_document_from_template", "pandadoc_send_document"} <= tools
+    assert {"pandadoc_create_document", "pandadoc_send_document", "typeform_setup_webhook"} <= tools
     assert error_of(result)["code"] == "integration_disabled"  # a fresh database: all off
     assert (tmp_path / "mcp.db").exists()
     assert "mcp.server_built" in stderr.read_text()

@@ -7,9 +7,11 @@ from typing import Any
 import pytest
 from pydantic import BaseModel, ValidationError
 
+from integrations.actions.declaration import ActionContext
 from integrations.errors import ConfigError
 from integrations.factory import IntegrationFactory
 from integrations.mcp.adapter import ToolAdapter
+from integrations.mcp.guard import ToolPolicy
 from integrations.mcp.tools import ToolSpec
 from integrations.mock.client import MockIntegration
 from integrations.pandadoc import PandaDocIntegration
@@ -29,7 +31,7 @@ BY_NAME = {t.name: t for t in TOOLS}
 
 async def _run(client: Any, tool_name: str, /, **arguments: Any) -> Any:
     tool: ToolSpec = BY_NAME[f"pandadoc_{tool_name}"]
-    value = await tool.run(client, tool.input_model.model_validate(arguments))
+    value = await tool.run(ActionContext(client), tool.input_model.model_validate(arguments))
     return value.model_dump(mode="json") if isinstance(value, BaseModel) else value
 
 
@@ -39,7 +41,7 @@ def test_tools_are_declared_for_agents() -> None:
     assert len(BY_NAME) == len(TOOLS)
     writes = {t.name for t in TOOLS if t.writes}
     assert writes == {
-        "pandadoc_create_document_from_template",
+        "pandadoc_create_document",
         "pandadoc_send_document",
         "pandadoc_create_signing_link",
     }
@@ -70,7 +72,7 @@ async def test_agent_flow_through_the_tools(
     ]
     draft = await _run(
         client,
-        "create_document_from_template",
+        "create_document",
         template_id=template.id,
         name="Agent deal",
         recipients=recipients,
@@ -82,7 +84,7 @@ async def test_agent_flow_through_the_tools(
     assert draft["status"] == "document.draft"
     doc_id = draft["id"]
     queued = await _run(
-        client, "create_document_from_template", template_id=template.id, name="Later",
+        client, "create_document", template_id=template.id, name="Later",
         recipients=recipients, wait_for_draft=False,
     )  # fmt: skip
     assert queued["status"] == "document.uploaded"
@@ -111,7 +113,7 @@ async def test_download_link_of_a_sandbox_draft(sim: PandaDocSimulator, clock: L
     client = make_client(sim, clock, sandbox=True)
     template = (await _run(client, "list_templates"))["templates"][0]
     draft = await _run(
-        client, "create_document_from_template", template_id=template.id, name="S",
+        client, "create_document", template_id=template.id, name="S",
         recipients=[{"email": CLIENT_EMAIL}],
     )  # fmt: skip
     link = await _run(client, "get_download_link", document_id=draft["id"])
@@ -123,7 +125,7 @@ async def test_download_link_of_a_sandbox_draft(sim: PandaDocSimulator, clock: L
     ("name", "arguments"),
     [
         pytest.param(
-            "create_document_from_template",
+            "create_document",
             {"template_id": "t", "name": "n", "recipients": []},
             id="no-recipients",
         ),
@@ -159,14 +161,14 @@ async def test_tools_through_the_mcp_adapter_in_mock_mode(services: Services) ->
     await services.update_config("pandadoc", update, changed_by="test")
     factory = IntegrationFactory(services)
     try:
-        listed = await ToolAdapter(BY_NAME["pandadoc_list_templates"], factory).call(
+        listed = await ToolAdapter(BY_NAME["pandadoc_list_templates"], factory, ToolPolicy()).call(
             {"query": "nda"}
         )
         assert not listed.is_error
         assert [t["name"] for t in listed.structured_content["templates"]] == ["Mutual NDA"]
-        missing = await ToolAdapter(BY_NAME["pandadoc_get_document_status"], factory).call(
-            {"document_id": "NoSuchDocument"}
-        )
+        missing = await ToolAdapter(
+            BY_NAME["pandadoc_get_document_status"], factory, ToolPolicy()
+        ).call({"document_id": "NoSuchDocument"})
         assert missing.is_error and missing.structured_content["error"]["code"] == "not_found"
     finally:
         await factory.close()
