@@ -56,6 +56,7 @@ class JobSettings(BaseModel):
     `runner`: `auto` picks procrastinate on PostgreSQL and the embedded runner otherwise.
     `lease_seconds`: how long a running job's worker may go silent before another worker
     takes the job over (the embedded lease; procrastinate's stalled-worker timeout).
+    `modules`: extra Python modules whose `@job` declarations workers load at start.
     """
 
     runner: Literal["auto", "embedded", "procrastinate"] = "auto"
@@ -65,6 +66,7 @@ class JobSettings(BaseModel):
     retry_cap_seconds: float = Field(default=600.0, gt=0, le=86_400)
     poll_seconds: float = Field(default=1.0, gt=0, le=60)
     lease_seconds: float = Field(default=60.0, ge=1, le=3600)
+    modules: list[str] = Field(default_factory=list)
     health_check_cron: str = "*/5 * * * *"
     metrics_cron: str = "*/5 * * * *"
     cleanup_cron: str = "17 3 * * *"

@@ -12,7 +12,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -83,10 +83,13 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @contextmanager
-def running_serve(tmp_path: Path, database_url: str, **settings: str) -> Iterator[RunningServe]:
+def running_serve(
+    tmp_path: Path, database_url: str, *, serve_args: Sequence[str] = (), **settings: str
+) -> Iterator[RunningServe]:
     """Run `integrations serve` on `database_url` until the block ends.
 
     Args:
+        serve_args: extra command-line arguments, e.g. `("--no-worker",)`.
         settings: extra environment, e.g. `INTEGRATIONS_API__MAX_BODY_BYTES="2048"`.
     """
     port = free_port()
@@ -102,7 +105,7 @@ def running_serve(tmp_path: Path, database_url: str, **settings: str) -> Iterato
     log = tmp_path / f"serve-{port}.log"
     with log.open("wb") as output:
         process = subprocess.Popen(
-            [str(script), "serve", "--host", "127.0.0.1", "--port", str(port)],
+            [str(script), "serve", "--host", "127.0.0.1", "--port", str(port), *serve_args],
             env=env,
             cwd=tmp_path,
             stdout=output,

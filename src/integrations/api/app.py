@@ -18,14 +18,20 @@ from integrations.api.routes.alerts import router as alerts_router
 from integrations.api.schemas.errors import error_responses
 from integrations.config import Settings
 from integrations.factory import IntegrationFactory
+from integrations.jobs.worker import JobWorker
 from integrations.services import Services
 from integrations.webhooks.runtime import WebhookRuntime
 
 __all__ = ["create_app"]
 
 
-def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
+def create_app(
+    settings: Settings, services: Services | None = None, *, run_jobs: bool = False
+) -> FastAPI:
     """Build the API for `settings`; `services` may be given by tests or the server.
+
+    `run_jobs` (what `integrations serve` passes unless `--no-worker`) runs the background
+    job workers and the periodic schedule in the lifespan; an app built by a test runs none.
 
     The database schema is not migrated here: `integrations serve` upgrades before it starts
     the server, and `/healthz` reports a database that is behind. The MCP server is mounted
@@ -45,10 +51,15 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
         app.state.webhooks = WebhookRuntime.build(app.state.services)
         if settings.webhooks.worker_enabled:
             app.state.webhooks.start()
+        app.state.jobs = JobWorker(app.state.services, app.state.factory) if run_jobs else None
+        if app.state.jobs is not None:
+            app.state.jobs.start()
         try:
             async with mcp_http.run(app.state.services, app.state.factory):
                 yield
         finally:
+            if app.state.jobs is not None:
+                await app.state.jobs.stop()
             await app.state.webhooks.stop()
             await app.state.factory.close()
             if owned:

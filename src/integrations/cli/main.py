@@ -13,6 +13,7 @@ from integrations.cli.common import console, load_cli_settings, upgrade_database
 from integrations.cli.call_cmd import call
 from integrations.cli.mcp_cmd import mcp
 from integrations.cli.simulate_cmd import simulate
+from integrations.cli.worker_cmd import worker
 
 __all__ = ["app", "run"]
 
@@ -30,6 +31,7 @@ app.add_typer(webhooks_cmd.app, name="webhooks")
 app.add_typer(alerts_app, name="alerts")
 app.command("simulate")(simulate)
 app.command("mcp")(mcp)
+app.command("worker")(worker)
 app.command("call")(call)
 
 
@@ -52,8 +54,11 @@ def main(
 def serve(
     host: str | None = typer.Option(None, help="listen address (default 127.0.0.1)"),
     port: int | None = typer.Option(None, min=1, max=65535, help="listen port (default 8000)"),
+    no_worker: bool = typer.Option(
+        False, "--no-worker", help="serve the API only; jobs run in `integrations worker`"
+    ),
 ) -> None:
-    """Upgrade the database, then serve the API (and, later, the workers) in one process."""
+    """Upgrade the database, then serve the API and run background jobs in one process."""
     import uvicorn
 
     from integrations.api.app import create_app
@@ -66,7 +71,7 @@ def serve(
     # uvloop and httptools (dependencies) take about a fifth off the CPU per request of the
     # asyncio + h11 defaults: bench/webhook_ingest.py. uvloop does not exist on Windows.
     uvicorn.run(
-        create_app(settings),
+        create_app(settings, run_jobs=not no_worker),
         host=bind_host,
         port=bind_port,
         log_level="warning",
