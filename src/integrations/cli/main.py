@@ -12,6 +12,7 @@ from integrations.cli.alerts_cmd import app as alerts_app
 from integrations.cli.common import console, load_cli_settings, upgrade_database
 from integrations.cli.call_cmd import call
 from integrations.cli.mcp_cmd import mcp
+from integrations.cli.observe_cmd import calls, metrics
 from integrations.cli.simulate_cmd import simulate
 from integrations.cli.worker_cmd import worker
 
@@ -31,6 +32,8 @@ app.add_typer(webhooks_cmd.app, name="webhooks")
 app.add_typer(alerts_app, name="alerts")
 app.command("simulate")(simulate)
 app.command("mcp")(mcp)
+app.command("calls")(calls)
+app.command("metrics")(metrics)
 app.command("worker")(worker)
 app.command("call")(call)
 
