@@ -15,6 +15,7 @@ from integrations.api.middleware import HeaderLimitMiddleware, TraceMiddleware
 from integrations.api.routes import health, integrations, webhook_events, webhooks
 from integrations.api.routes.actions import router as actions_router
 from integrations.api.routes.alerts import router as alerts_router
+from integrations.api.routes.integration_health import router as integration_health_router
 from integrations.api.schemas.errors import error_responses
 from integrations.config import Settings
 from integrations.factory import IntegrationFactory
@@ -81,6 +82,7 @@ def create_app(
     app.include_router(webhooks.router)
     app.include_router(webhook_events.router)
     app.include_router(alerts_router)
+    app.include_router(integration_health_router)
     app.router.routes.append(McpMount(MCP_PATH, app=mcp_http, name="mcp"))
     _add_middleware(app, settings)
     return app

@@ -16,8 +16,14 @@ from sqlalchemy import select
 from integrations import __version__
 from integrations.api.admin_route import AdminRoute
 from integrations.api.deps import AdminPrincipal, ServicesDep
+from integrations.api.routes.integration_health import latest_statuses
 from integrations.api.schemas.errors import ErrorBody
-from integrations.api.schemas.health import HealthReport, MigrationState, PublicHealth
+from integrations.api.schemas.health import (
+    HealthReport,
+    IntegrationStatus,
+    MigrationState,
+    PublicHealth,
+)
 from integrations.services import Services
 from integrations.storage.availability import DatabaseUnavailableError
 from integrations.storage.migrate import current_revision, head_revision
@@ -100,6 +106,11 @@ async def healthz(services: ServicesDep) -> JSONResponse:
     },
 )
 async def health(services: ServicesDep, _: AdminPrincipal) -> JSONResponse:
-    """The version, the database (`ok` or why not), the migration revisions and the
-    integrations in mock mode; 503 when not ready, as `/healthz`."""
-    return _answer(await _report(services))
+    """The version, the database (`ok` or why not), the migration revisions, the
+    integrations in mock mode and every integration's newest health status (stored checks
+    and breaker changes; none yet: `unknown`); 503 when not ready, as `/healthz`."""
+    report = await _report(services)
+    if report.status == "ok":  # not on /healthz: probes need only the database's answer
+        statuses = await latest_statuses(services)
+        report.integrations = [IntegrationStatus.model_validate(s) for s in statuses]
+    return _answer(report)

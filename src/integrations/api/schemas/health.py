@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-__all__ = ["HealthReport", "MigrationState", "PublicHealth"]
+__all__ = ["HealthReport", "IntegrationStatus", "MigrationState", "PublicHealth"]
 
 
 class PublicHealth(BaseModel):
@@ -28,8 +28,25 @@ class MigrationState(BaseModel):
     head: str
 
 
+class IntegrationStatus(BaseModel):
+    """One integration's newest stored health observation (a check or a breaker change).
+
+    `status` is `healthy`, `degraded`, `unhealthy`, `unknown` (never observed) or `disabled`;
+    `GET /api/v1/integrations/{name}/health` checks one now.
+    """
+
+    integration: str
+    enabled: bool
+    mode: Literal["live", "mock"]
+    status: Literal["healthy", "degraded", "unhealthy", "unknown", "disabled"]
+    reasons: list[str] = []
+    checked_at: str | None = None
+    source: str | None = None
+
+
 class HealthReport(BaseModel):
-    """`/api/v1/health`: the version, the database, its migration and the mock-mode list.
+    """`/api/v1/health`: the version, the database, its migration, the mock-mode list and
+    every integration's newest health status.
 
     `database` is `ok` or why it is not; `mock_mode` lists the enabled integrations whose
     calls go to a simulator instead of the vendor.
@@ -40,3 +57,4 @@ class HealthReport(BaseModel):
     database: str
     migration: MigrationState | None = None
     mock_mode: list[str] = []
+    integrations: list[IntegrationStatus] = []
