@@ -12,7 +12,14 @@ from integrations import __version__
 from integrations.api.errors import install_error_handlers
 from integrations.api.mcp_http import MCP_PATH, McpHttpApp, McpMount
 from integrations.api.middleware import HeaderLimitMiddleware, TraceMiddleware
-from integrations.api.routes import health, integrations, webhook_events, webhooks
+from integrations.api.routes import (
+    health,
+    integration_cache,
+    integrations,
+    vendor_data,
+    webhook_events,
+    webhooks,
+)
 from integrations.api.routes.actions import router as actions_router
 from integrations.api.routes.alerts import router as alerts_router
 from integrations.api.routes.integration_health import router as integration_health_router
@@ -78,6 +85,8 @@ def create_app(
     app.include_router(health.router)
     app.include_router(health.admin_router)
     app.include_router(integrations.router)
+    app.include_router(integration_cache.router)
+    app.include_router(vendor_data.router)
     app.include_router(actions_router)
     app.include_router(webhooks.router)
     app.include_router(webhook_events.router)

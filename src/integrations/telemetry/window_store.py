@@ -102,7 +102,10 @@ async def _rows(
 ) -> list[WindowStats]:
     """Every writer's rows whose window overlaps [start, end)."""
     m = MetricRow
-    earliest = start - dt.timedelta(seconds=MAX_WINDOW_SECONDS)
+    try:
+        earliest = start - dt.timedelta(seconds=MAX_WINDOW_SECONDS)
+    except OverflowError:  # a range from the first representable instant
+        earliest = start
     query = select(m).where(m.window_start >= earliest, m.window_start < end)
     if integration is not None:
         query = query.where(m.integration == integration)
