@@ -10,6 +10,7 @@ that describe the vendor's wire format rather than how calls behave are left out
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -210,6 +211,8 @@ def _as_json(value: Any) -> Any:
         return sorted(value)
     if isinstance(value, (tuple, list)):
         return [_as_json(v) for v in value]
+    if isinstance(value, Mapping):  # a read-only mapping in a spec (operation costs)
+        return {str(k): _as_json(v) for k, v in value.items()}
     return value
 
 

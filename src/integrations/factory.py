@@ -208,6 +208,13 @@ class IntegrationFactory:
             return self.windows or self.metrics
         return MetricsFanOut(self.metrics, self.windows)
 
+    async def invalidate_cache(self, name: str, pattern: str = "*") -> int:
+        """Drop `name`'s cached responses whose key, after `cache:<name>:`, matches the glob
+        `pattern`, in the live store and the mock-mode one; returns how many were dropped."""
+        key = f"cache:{name}:{pattern}"
+        stores = [store for store in (self.store, self._mock_store) if store is not None]
+        return sum([await store.cache_delete_pattern(key) for store in stores])
+
     async def close(self) -> None:
         """Close every client, write pending call records and metric windows, release shared
         state."""

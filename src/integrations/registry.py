@@ -12,7 +12,15 @@ from dataclasses import dataclass, field
 from integrations.errors import ConfigError
 from integrations.runtime_config import IntegrationSettings, RateLimitWindow
 
-__all__ = ["CONNECTORS", "ConnectorInfo", "EnvVarDoc", "get_connector", "render_template"]
+__all__ = [
+    "CONNECTORS",
+    "ConnectorInfo",
+    "EnvVarDoc",
+    "built_connectors",
+    "get_built_connector",
+    "get_connector",
+    "render_template",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +53,13 @@ class ConnectorInfo:
     webhook: str | None = None  # its signature scheme in integrations.webhooks.schemes
     handlers: str | None = None  # module whose register(handlers) adds its webhook handlers
     tools: str | None = None  # module with TOOLS: list[OperationSpec] (actions, CLI, MCP)
+
+    @property
+    def built(self) -> bool:
+        """True once this version has the connector: a client to call it or a webhook
+        receiver. An entry without either is documentation for a later release; it is not
+        listed, configured or offered by `config template` until one of them lands."""
+        return self.client is not None or self.webhook is not None
 
 
 def _per(limit: int, seconds: float) -> RateLimitWindow:
@@ -203,9 +218,25 @@ def get_connector(name: str) -> ConnectorInfo:
         raise ConfigError(f"unknown connector {name!r}; known connectors: {known}") from None
 
 
+def built_connectors() -> list[str]:
+    """The names of the connectors this version has (`ConnectorInfo.built`), sorted."""
+    return sorted(name for name, info in CONNECTORS.items() if info.built)
+
+
+def get_built_connector(name: str) -> ConnectorInfo:
+    """The connector called `name` if this version has it; ConfigError listing those it has
+    otherwise (an entry not built yet is reported as unknown, with what is available)."""
+    info = CONNECTORS.get(name)
+    if info is None or not info.built:
+        known = ", ".join(built_connectors())
+        raise ConfigError(f"unknown connector {name!r}; known connectors: {known}")
+    return info
+
+
 def render_template(name: str) -> str:
-    """A documented `.env` example plus the runtime defaults of connector `name`."""
-    info = get_connector(name)
+    """A documented `.env` example plus the runtime defaults of connector `name` (one this
+    version has: see `get_built_connector`)."""
+    info = get_built_connector(name)
     lines = [f"# {info.title}: {info.summary}", "# Environment (.env; never commit real values)"]
     for var in info.env:
         flags = ", ".join(

@@ -29,7 +29,7 @@ from pydantic import (
 from integrations.core.request_safety import clean_credentials
 from integrations.errors import ConfigError
 from integrations.logging import MASK
-from integrations.runtime_values import JSON_INTEGER, BaseUrl, Credential, not_null
+from integrations.runtime_values import JSON_INTEGER, BaseUrl, Credential, LogLevelName, not_null
 
 __all__ = [
     "CircuitPatch",
@@ -138,7 +138,7 @@ class IntegrationSettingsUpdate(BaseModel):
     # Nested groups merge field by field: {"retry": {"base_seconds": 2}} keeps max_attempts.
     retry: RetryPatch | None = None
     circuit: CircuitPatch | None = None
-    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] | None = None
+    log_level: LogLevelName | None = None
     options: dict[str, Any] | None = None
     credentials: dict[str, Credential] | None = None
 

@@ -10,11 +10,11 @@ and check the same thing.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, HttpUrl, SecretStr, WithJsonSchema
 
-__all__ = ["BASE_URL_PATTERN", "JSON_INTEGER", "BaseUrl", "Credential", "not_null"]
+__all__ = ["BASE_URL_PATTERN", "JSON_INTEGER", "BaseUrl", "Credential", "LogLevelName", "not_null"]
 
 
 def _json_integer(value: Any) -> Any:
@@ -88,5 +88,26 @@ Credential = Annotated[
     SecretStr,
     WithJsonSchema(
         {"type": "string", "format": "password", "writeOnly": True, "pattern": "^[^\\r\\n\\x00]*$"}
+    ),
+]
+
+
+def _upper_level(value: Any) -> Any:
+    return value.upper() if isinstance(value, str) else value
+
+
+_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+_ANY_CASE = "|".join("".join(f"[{c}{c.lower()}]" for c in name) for name in _LEVELS)
+# Any case, as `INTEGRATIONS_LOGGING__LEVEL` takes it (`debug`, `Info`), stored upper case; the
+# schema says so with a pattern, since an `enum` would make `debug` look invalid to a client.
+LogLevelName = Annotated[
+    Literal["DEBUG", "INFO", "WARNING", "ERROR"],
+    BeforeValidator(_upper_level),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": f"^({_ANY_CASE})$",
+            "description": "DEBUG, INFO, WARNING or ERROR, in any case",
+        }
     ),
 ]

@@ -13,7 +13,7 @@ from integrations.cli.proxy_check import describe_proxies, environment_proxies, 
 from integrations.config import Settings
 from integrations.effective_settings import EffectiveSettings, describe
 from integrations.errors import ConfigError
-from integrations.registry import get_connector, render_template
+from integrations.registry import built_connectors, get_connector, render_template
 from integrations.storage.crypto import SecretBox
 
 __all__ = ["app"]
@@ -38,6 +38,49 @@ def check() -> None:
     console.print(f"  admin:    bootstrap token {'set' if settings.admin_token else 'not set'}")
     route = describe_proxies(proxies) if proxies else "none (outbound calls connect directly)"
     console.print(f"  proxy:    {route}", markup=False)
+
+
+@app.command("list")
+def list_connectors(
+    as_json: bool = typer.Option(False, "--json", help="print JSON instead of a table"),
+) -> None:
+    """List the connectors this version has, with their stored state (enabled, mode);
+    registry entries for later releases are not listed."""
+    settings = load_cli_settings()
+    rows = run_async(_states(settings))
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    table = Table(title="connectors")
+    for column in ("name", "title", "enabled", "mode", "version"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(
+            *(Text(json.dumps(v) if isinstance(v, bool) else str(v)) for v in row.values())
+        )
+    console.print(table)
+
+
+async def _states(settings: Settings) -> list[dict[str, object]]:
+    from integrations.services import Services
+
+    services = Services(settings)
+    try:
+        rows = []
+        for name in built_connectors():
+            config = await services.get_config(name)
+            rows.append(
+                {
+                    "name": name,
+                    "title": get_connector(name).title,
+                    "enabled": config.settings.enabled,
+                    "mode": config.settings.mode,
+                    "version": config.version,
+                }
+            )
+        return rows
+    finally:
+        await services.close()
 
 
 @app.command("template")

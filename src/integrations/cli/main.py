@@ -7,7 +7,7 @@ import sys
 import typer
 
 from integrations import __version__
-from integrations.cli import admin_cmd, config_cmd, db_cmd, secrets_cmd, webhooks_cmd
+from integrations.cli import admin_cmd, config_cmd, data_cmd, db_cmd, secrets_cmd, webhooks_cmd
 from integrations.cli.alerts_cmd import app as alerts_app
 from integrations.cli.common import console, load_cli_settings, upgrade_database
 from integrations.cli.call_cmd import call
@@ -30,6 +30,7 @@ app.add_typer(admin_cmd.app, name="admin")
 app.add_typer(secrets_cmd.app, name="secrets")
 app.add_typer(webhooks_cmd.app, name="webhooks")
 app.add_typer(alerts_app, name="alerts")
+app.add_typer(data_cmd.app, name="data")
 app.command("simulate")(simulate)
 app.command("mcp")(mcp)
 app.command("calls")(calls)

@@ -4,7 +4,9 @@ Secrets come from the integration's runtime credentials (`webhook_secret`, and d
 rotation `webhook_secret_previous` until `webhook_secret_previous_expires_at`) and from the
 webhook subscriptions we registered at the vendor (one secret per Typeform form or PandaDoc
 subscription, with the same grace period for a previous secret). A disabled integration
-has no valid secrets: nothing is accepted for it.
+has no valid secrets: nothing is accepted for it, and its deliveries are refused with 503
+`integration_disabled` (not a signature failure, which would send its operator looking for
+a wrong secret), so the vendor retries them later and nothing is stored meanwhile.
 """
 
 from __future__ import annotations
@@ -16,19 +18,32 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from integrations.errors import IntegrationError
 from integrations.services import Services
 from integrations.storage.tables import utcnow
 from integrations.storage.tables_inbound import WebhookSubscriptionRow
 
-__all__ = ["SecretResolver"]
+__all__ = ["SecretResolver", "WebhookSourceDisabledError"]
 
 CACHE_SECONDS = 2.0
 
 
 @dataclass(frozen=True, slots=True)
 class _Cached:
-    secrets: list[str]
+    secrets: list[str] | None  # None: the integration is disabled
     until: float
+
+
+class WebhookSourceDisabledError(IntegrationError):
+    """The integration is disabled: its deliveries are refused and nothing is stored.
+
+    503, not 2xx (the vendor would drop the event believing it delivered) nor 404/410 (which
+    make Typeform switch the webhook off): vendors retry a 503, so deliveries made while an
+    operator paused the integration arrive once it is enabled, within the vendor's retry window.
+    """
+
+    http_status = 503
+    code = "integration_disabled"
 
 
 def _still_valid(expires: object, now: dt.datetime) -> bool:
@@ -55,7 +70,7 @@ class SecretResolver:
     def __init__(self, services: Services) -> None:
         self._services = services
         self._cache: dict[str, _Cached] = {}
-        self._loading: dict[str, asyncio.Task[list[str]]] = {}
+        self._loading: dict[str, asyncio.Task[list[str] | None]] = {}
         self._generation = 0
 
     def invalidate(self, integration: str | None = None) -> None:
@@ -69,18 +84,30 @@ class SecretResolver:
             self._loading.pop(integration, None)
 
     async def secrets(self, integration: str) -> list[str]:
-        """Every secret that currently verifies `integration`'s deliveries."""
+        """Every secret that currently verifies `integration`'s deliveries.
+
+        Raises:
+            WebhookSourceDisabledError: the integration is disabled.
+        """
         cached = self._cache.get(integration)
         if cached is not None and cached.until > time.monotonic():
-            return cached.secrets
-        loading = self._loading.get(integration)
-        if loading is None:
-            loading = asyncio.create_task(self._refresh(integration, self._generation))
-            self._loading[integration] = loading
-        # Shielded: one waiting request going away must not cancel the others' lookup.
-        return await asyncio.shield(loading)
+            found = cached.secrets
+        else:
+            loading = self._loading.get(integration)
+            if loading is None:
+                loading = asyncio.create_task(self._refresh(integration, self._generation))
+                self._loading[integration] = loading
+            # Shielded: one waiting request going away must not cancel the others' lookup.
+            found = await asyncio.shield(loading)
+        if found is None:
+            raise WebhookSourceDisabledError(
+                f"{integration} is disabled: deliveries are refused and not stored until it is "
+                f'enabled (PATCH /api/v1/integrations/{integration} {{"enabled": true}})',
+                integration=integration,
+            )
+        return found
 
-    async def _refresh(self, integration: str, generation: int) -> list[str]:
+    async def _refresh(self, integration: str, generation: int) -> list[str] | None:
         try:
             # Bounded even though callers wait with deadlines of their own: a lookup stuck
             # on a stalled database would otherwise hold every later caller.
@@ -93,10 +120,10 @@ class SecretResolver:
             if self._loading.get(integration) is asyncio.current_task():
                 del self._loading[integration]
 
-    async def _load(self, integration: str) -> list[str]:
+    async def _load(self, integration: str) -> list[str] | None:
         config = await self._services.get_config(integration)
         if not config.settings.enabled:
-            return []
+            return None
         now = utcnow()
         creds = config.credentials
         found = [str(creds["webhook_secret"])] if creds.get("webhook_secret") else []

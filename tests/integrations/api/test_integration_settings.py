@@ -40,7 +40,8 @@ async def test_settings_follow_a_patch(client: httpx2.AsyncClient, services: Ser
     ("name", "code"),
     [
         pytest.param("nope", "unknown_integration", id="unknown"),
-        pytest.param("email", "no_call_settings", id="no-client"),
+        pytest.param("email", "unknown_integration", id="not-built"),
+        pytest.param("generic", "no_call_settings", id="no-client"),
     ],
 )
 async def test_no_settings_is_404(client: httpx2.AsyncClient, name: str, code: str) -> None:

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from integrations.api.app import create_app
 from integrations.config import Settings
-from integrations.registry import CONNECTORS
+from integrations.registry import CONNECTORS, built_connectors
 from integrations.services import Services
 from integrations.storage.tables import IntegrationConfigRow
 
@@ -26,17 +26,18 @@ UPDATE: dict[str, Any] = {
 
 
 async def test_list_shows_every_connector_disabled(client: httpx2.AsyncClient) -> None:
-    """Every registry connector is listed, sorted, disabled until someone enables it."""
+    """Every built connector is listed, sorted, disabled until someone enables it, with
+    no credential set."""
     response = await client.get(URL)
 
     assert response.status_code == 200
     items = response.json()["items"]
-    assert [i["name"] for i in items] == sorted(CONNECTORS)
+    assert [i["name"] for i in items] == built_connectors()
     for item in items:
         assert item["title"] == CONNECTORS[item["name"]].title
         assert item["config"]["enabled"] is False
         assert item["config"]["version"] == 0
-        assert item["config"]["credentials"] == {}
+        assert set(item["config"]["credentials"].values()) <= {"unset"}
 
 
 async def test_get_shows_registry_defaults(client: httpx2.AsyncClient) -> None:
@@ -81,7 +82,7 @@ async def test_patch_applies_and_masks_credentials(client: httpx2.AsyncClient) -
     assert config["enabled"] is True
     assert config["mode"] == "mock"
     assert config["rate_limits"] == [{"limit": 10, "period_seconds": 1.0}]
-    assert config["credentials"] == {"api_key": "***"}
+    assert config["credentials"] == {"api_key": "set", "webhook_secret": "unset"}
     assert config["version"] == 1
     assert config["updated_by"] == "admin"
     assert config["timeout_seconds"] == 30.0
@@ -120,7 +121,7 @@ async def test_patch_keeps_fields_not_sent(client: httpx2.AsyncClient) -> None:
     assert config["timeout_seconds"] == 5.0
     assert config["enabled"] is True
     assert config["mode"] == "mock"
-    assert config["credentials"] == {"api_key": "***"}
+    assert config["credentials"] == {"api_key": "set", "webhook_secret": "unset"}
     assert config["version"] == 2
 
 

@@ -74,7 +74,9 @@ async def test_store_then_ack_and_dedupe(client: httpx2.AsyncClient, services: S
 async def test_refusals_store_nothing(
     client: httpx2.AsyncClient, services: Services, app: Any, case: str
 ) -> None:
-    """Bad signatures, missing secrets and disabled integrations get 401 and store nothing."""
+    """Bad signatures and missing secrets get 401, a disabled integration 503
+    `integration_disabled` (the vendor retries; no 2xx it would take as delivered), and
+    nothing is stored."""
     if case == "bad-signature":
         await enable(services)
         delivery = signed("msg_x", {"secret_payload": 1}, secret="whsec_" + "A" * 40)
@@ -87,13 +89,21 @@ async def test_refusals_store_nothing(
                 ),
                 changed_by="t",
             )
+        else:
+            update = IntegrationSettingsUpdate.model_validate({"enabled": True})
+            await services.update_config("generic", update, changed_by="t")
         delivery = signed("msg_x", {"secret_payload": 1})
     with capture_logs() as logs:
         response = await client.post(URL, **delivery)
-    assert response.status_code == 401
-    assert response.json()["error"]["code"] == "invalid_signature"
+    if case == "disabled":
+        assert response.status_code == 503
+        assert response.json()["error"]["code"] == "integration_disabled"
+        assert "generic is disabled" in response.json()["error"]["message"]
+    else:
+        assert response.status_code == 401
+        assert response.json()["error"]["code"] == "invalid_signature"
+        assert app.state.webhooks.receiver.rejected["generic"] == 1
     assert await _count(services) == 0
-    assert app.state.webhooks.receiver.rejected["generic"] == 1
     assert "secret_payload" not in json.dumps(logs, default=str)
 
 

@@ -5,68 +5,71 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Query
 
 from integrations.api.admin_route import AdminRoute
 from integrations.api.deps import AdminPrincipal, ServicesDep
+from integrations.api.integration_detail import (
+    CheckedUpdate,
+    KnownName,
+    describe_integration,
+    known,
+    public_view,
+    validation_error,
+)
 from integrations.api.schemas.errors import error_responses
 from integrations.effective_settings import describe
-from integrations.errors import IntegrationError
+from integrations.errors import ConfigError
 from integrations.factory import IntegrationFactory
-from integrations.registry import CONNECTORS
+from integrations.registry import built_connectors
 from integrations.runtime_config import IntegrationSettingsUpdate
 from integrations.storage.repositories.configs import IntegrationConfigRepository
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/api/v1/integrations", tags=["integrations"], route_class=AdminRoute)
-# Any other name answers 404 `unknown_integration`; the schema lists the names there are.
-Name = Annotated[
-    str, Path(description="A connector's name", json_schema_extra={"enum": sorted(CONNECTORS)})
-]
+# Connectors this version has (`ConnectorInfo.built`); any other name is a 404.
+Name = KnownName
 NOT_FOUND = error_responses(404)
-
-
-class UnknownIntegrationError(IntegrationError):
-    """No connector has this name."""
-
-    http_status = 404
-    code = "unknown_integration"
-
-
-def _known(name: str) -> None:
-    if name not in CONNECTORS:
-        known = ", ".join(sorted(CONNECTORS))
-        raise UnknownIntegrationError(f"unknown integration {name!r}; known: {known}")
-
-
-def _describe(name: str, config: dict[str, Any]) -> dict[str, Any]:
-    info = CONNECTORS[name]
-    return {"name": name, "title": info.title, "summary": info.summary, "config": config}
+_known = known
 
 
 @router.get("", summary="List connectors with their configuration")
 async def list_integrations(services: ServicesDep, _: AdminPrincipal) -> dict[str, Any]:
-    """Every known connector with its (masked) runtime configuration."""
-    items = [_describe(n, (await services.get_config(n)).public()) for n in sorted(CONNECTORS)]
-    return {"items": items}
+    """Every connector this version has, with its runtime configuration (credentials as
+    `set`/`unset`); registry entries for later releases are not listed."""
+    return {"items": [public_view(await services.get_config(n)) for n in built_connectors()]}
 
 
-@router.get("/{name}", summary="One connector and its configuration", responses=NOT_FOUND)
+@router.get(
+    "/{name}", summary="One connector: configuration, call settings, health", responses=NOT_FOUND
+)
 async def get_integration(name: Name, services: ServicesDep, _: AdminPrincipal) -> dict[str, Any]:
-    """The connector's runtime configuration; credentials are masked."""
+    """The configuration (credentials as `set`/`unset`), the call settings in effect with
+    their sources (`call_settings`, null without a client: as `integrations config show`)
+    and the latest health observation (`health`, null before the first)."""
     _known(name)
-    return _describe(name, (await services.get_config(name)).public())
+    return await describe_integration(services, name)
 
 
 @router.patch("/{name}", summary="Change a connector's runtime configuration", responses=NOT_FOUND)
 async def update_integration(
-    name: Name, update: IntegrationSettingsUpdate, services: ServicesDep, who: AdminPrincipal
+    name: Name,
+    checked: CheckedUpdate,
+    update: IntegrationSettingsUpdate,
+    services: ServicesDep,
+    who: AdminPrincipal,
 ) -> dict[str, Any]:
-    """Apply a partial update; the next call of the connector uses it, and history records it."""
-    _known(name)
-    config = await services.update_config(name, update, changed_by=who)
-    return _describe(name, config.public())
+    """Apply a partial update; the next call of the connector uses it, and history records it.
+
+    Every invalid field is named at once in one 422 `validation_error`, the connector's
+    allowed `base_url` hosts included; a connector this version does not have is a 404.
+    """
+    try:
+        config = await services.update_config(name, checked, changed_by=who)
+    except ConfigError as exc:
+        raise validation_error(exc.problems or [("body", exc.message)]) from None
+    return public_view(config)
 
 
 @router.get(

@@ -53,7 +53,9 @@ async def _read_limited(request: Request, limit: int) -> bytes:
 )
 async def receive_webhook(integration: str, request: Request) -> JSONResponse:
     """200 once the delivery is durably stored (or is a duplicate); 401 when it does not
-    verify; 404 for an unknown integration; 413 over the size limit."""
+    verify; 404 for an unknown integration; 413 over the size limit; 503
+    `integration_disabled` while the integration is disabled (nothing is stored; the vendor
+    retries later)."""
     # Called directly, not as a dependency: FastAPI runs a plain-function dependency in its
     # thread pool, and that hop per request costs more than the rest of the receiving.
     webhooks = get_webhooks(request)

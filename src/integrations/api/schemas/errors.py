@@ -52,7 +52,8 @@ _WHEN: dict[int, str] = {
     422: "Invalid parameters or body (`validation_error`, `config_error`); `errors` names each",
     431: "Too many request header fields, or too many header bytes "
     "(`request_header_fields_too_large`)",
-    503: "The database did not answer in time (`database_unavailable`); see `Retry-After`",
+    503: "The database did not answer in time (`database_unavailable`; see `Retry-After`); "
+    "webhooks: the integration is disabled (`integration_disabled`), nothing stored",
 }
 
 
