@@ -15,6 +15,8 @@ from integrations.api.middleware import HeaderLimitMiddleware, TraceMiddleware
 from integrations.api.routes import (
     health,
     integration_cache,
+    integration_calls,
+    integration_metrics,
     integrations,
     vendor_data,
     webhook_events,
@@ -85,6 +87,8 @@ def create_app(
     app.include_router(health.router)
     app.include_router(health.admin_router)
     app.include_router(integrations.router)
+    app.include_router(integration_calls.router)
+    app.include_router(integration_metrics.router)
     app.include_router(integration_cache.router)
     app.include_router(vendor_data.router)
     app.include_router(actions_router)
