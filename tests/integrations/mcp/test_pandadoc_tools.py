@@ -51,3 +51,38 @@ async def test_create_from_template_through_a_tool(services: Services) -> None:
         assert len(documents) == 1  # the invalid call reached nothing
     finally:
         await factory.close()
+
+
+async def test_dry_run_sends_nothing_and_shows_the_request(services: Services) -> None:
+    """dry_run=true validates and answers the POST it would send; the simulator sees nothing."""
+    await configure(
+        services,
+        "pandadoc",
+        enabled=True,
+        mode="mock",
+        credentials={"api_key": "pd-secret-key-123"},
+    )
+    factory = IntegrationFactory(services)
+    try:
+        async with mcp.Client(build_server(factory)) as client:  # no write allowed
+            template = next(iter(factory.simulator("pandadoc").state.templates))  # type: ignore[attr-defined]
+            factory.simulator("pandadoc").journal.clear()
+            shown = data_of(
+                await client.call_tool(
+                    "pandadoc_create_document",
+                    {
+                        "template_id": template,
+                        "name": "Dry",
+                        "recipients": [{"email": "a@example.com", "role": "Client"}],
+                        "dry_run": True,
+                    },
+                )
+            )
+        assert factory.simulator("pandadoc").journal.all() == []
+        assert factory.simulator("pandadoc").state.documents == {}  # type: ignore[attr-defined]
+        request = shown["request"]
+        assert request["method"] == "POST" and request["url"].endswith("/public/v1/documents")
+        assert request["json"]["template_uuid"] == template and request["json"]["name"] == "Dry"
+        assert "pd-secret-key-123" not in str(request["headers"])
+    finally:
+        await factory.close()
