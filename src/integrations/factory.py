@@ -162,6 +162,10 @@ class IntegrationFactory:
 
         return save
 
+    def clients(self) -> dict[str, BaseIntegration]:
+        """The clients built so far, by integration (what `/metrics` reads breakers from)."""
+        return {name: built.client for name, built in self._built.items()}
+
     def simulator(self, name: str) -> Simulator:
         """The in-process simulator of `name` (made on first use, kept across rebuilds)."""
         info = get_connector(name)
