@@ -40,5 +40,5 @@ def data_of(result: types.CallToolResult) -> dict[str, Any]:
     assert not result.is_error, text_of(result)
     data: dict[str, Any] = result.structured_content
     text = json.loads(text_of(result))
-    assert text == (data if isinstance(text, dict) else {"result": text})
+    assert (text if isinstance(text, dict) else {"result": text}) == data
     return data
