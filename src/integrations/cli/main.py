@@ -11,6 +11,7 @@ from integrations.cli import admin_cmd, config_cmd, data_cmd, db_cmd, secrets_cm
 from integrations.cli.alerts_cmd import app as alerts_app
 from integrations.cli.common import console, load_cli_settings, upgrade_database
 from integrations.cli.call_cmd import call
+from integrations.cli.health_cmd import health
 from integrations.cli.mcp_cmd import mcp
 from integrations.cli.observe_cmd import calls, metrics
 from integrations.cli.simulate_cmd import simulate
@@ -33,6 +34,7 @@ app.add_typer(alerts_app, name="alerts")
 app.add_typer(data_cmd.app, name="data")
 app.command("simulate")(simulate)
 app.command("mcp")(mcp)
+app.command("health")(health)
 app.command("calls")(calls)
 app.command("metrics")(metrics)
 app.command("worker")(worker)
