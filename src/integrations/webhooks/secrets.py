@@ -4,7 +4,7 @@ Secrets come from the integration's runtime credentials (`webhook_secret`, and d
 rotation `webhook_secret_previous` until `webhook_secret_previous_expires_at`) and from the
 webhook subscriptions we registered at the vendor (one secret per Typeform form or PandaDoc
 subscription, with the same grace period for a previous secret). A disabled integration
-has no valid secrets: nothing is accepted for it, and its deliveries are refused with 503
+has no valid secrets: nothing is accepted for it, and its deliveries are refused with 409
 `integration_disabled` (not a signature failure, which would send its operator looking for
 a wrong secret), so the vendor retries them later and nothing is stored meanwhile.
 """
@@ -18,12 +18,12 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from integrations.errors import IntegrationError
+from integrations.errors import IntegrationDisabledError
 from integrations.services import Services
 from integrations.storage.tables import utcnow
 from integrations.storage.tables_inbound import WebhookSubscriptionRow
 
-__all__ = ["SecretResolver", "WebhookSourceDisabledError"]
+__all__ = ["SecretResolver"]
 
 CACHE_SECONDS = 2.0
 
@@ -32,18 +32,6 @@ CACHE_SECONDS = 2.0
 class _Cached:
     secrets: list[str] | None  # None: the integration is disabled
     until: float
-
-
-class WebhookSourceDisabledError(IntegrationError):
-    """The integration is disabled: its deliveries are refused and nothing is stored.
-
-    503, not 2xx (the vendor would drop the event believing it delivered) nor 404/410 (which
-    make Typeform switch the webhook off): vendors retry a 503, so deliveries made while an
-    operator paused the integration arrive once it is enabled, within the vendor's retry window.
-    """
-
-    http_status = 503
-    code = "integration_disabled"
 
 
 def _still_valid(expires: object, now: dt.datetime) -> bool:
@@ -87,7 +75,10 @@ class SecretResolver:
         """Every secret that currently verifies `integration`'s deliveries.
 
         Raises:
-            WebhookSourceDisabledError: the integration is disabled.
+            IntegrationDisabledError: the integration is disabled (409). Not a 2xx, which
+                the vendor would take as delivered, nor 404/410, which make Typeform switch
+                the webhook off: vendors retry a 409, so deliveries made while an operator
+                paused the integration arrive once it is enabled, within their retry window.
         """
         cached = self._cache.get(integration)
         if cached is not None and cached.until > time.monotonic():
@@ -100,7 +91,7 @@ class SecretResolver:
             # Shielded: one waiting request going away must not cancel the others' lookup.
             found = await asyncio.shield(loading)
         if found is None:
-            raise WebhookSourceDisabledError(
+            raise IntegrationDisabledError(
                 f"{integration} is disabled: deliveries are refused and not stored until it is "
                 f'enabled (PATCH /api/v1/integrations/{integration} {{"enabled": true}})',
                 integration=integration,

@@ -74,7 +74,7 @@ async def test_store_then_ack_and_dedupe(client: httpx2.AsyncClient, services: S
 async def test_refusals_store_nothing(
     client: httpx2.AsyncClient, services: Services, app: Any, case: str
 ) -> None:
-    """Bad signatures and missing secrets get 401, a disabled integration 503
+    """Bad signatures and missing secrets get 401, a disabled integration 409
     `integration_disabled` (the vendor retries; no 2xx it would take as delivered), and
     nothing is stored."""
     if case == "bad-signature":
@@ -96,7 +96,7 @@ async def test_refusals_store_nothing(
     with capture_logs() as logs:
         response = await client.post(URL, **delivery)
     if case == "disabled":
-        assert response.status_code == 503
+        assert response.status_code == 409
         assert response.json()["error"]["code"] == "integration_disabled"
         assert "generic is disabled" in response.json()["error"]["message"]
     else:

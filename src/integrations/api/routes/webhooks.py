@@ -49,13 +49,12 @@ async def _read_limited(request: Request, limit: int) -> bytes:
 @router.post(
     "/{integration}",
     summary="Receive a webhook delivery (signature-verified)",
-    responses=error_responses(400, 401, 404, 413, 422, 503),
+    responses=error_responses(400, 401, 404, 409, 413, 422, 503),
 )
 async def receive_webhook(integration: str, request: Request) -> JSONResponse:
     """200 once the delivery is durably stored (or is a duplicate); 401 when it does not
-    verify; 404 for an unknown integration; 413 over the size limit; 503
-    `integration_disabled` while the integration is disabled (nothing is stored; the vendor
-    retries later)."""
+    verify; 404 for an unknown integration; 409 `integration_disabled` while the integration
+    is disabled (nothing is stored; the vendor retries later); 413 over the size limit."""
     # Called directly, not as a dependency: FastAPI runs a plain-function dependency in its
     # thread pool, and that hop per request costs more than the rest of the receiving.
     webhooks = get_webhooks(request)

@@ -47,13 +47,13 @@ _WHEN: dict[int, str] = {
     400: "The body could not be read or decoded (`invalid_request`, `invalid_event_type`)",
     401: "Missing, unknown or revoked credentials (`unauthorized`); webhooks: signature",
     404: "No such resource (`unknown_integration`, `not_found`)",
-    409: "The resource is in a state that refuses this (`conflict`)",
+    409: "The resource is in a state that refuses this (`conflict`); the integration is "
+    "disabled (`integration_disabled`): webhooks are refused, nothing stored",
     413: "The body is larger than the limit (`payload_too_large`)",
     422: "Invalid parameters or body (`validation_error`, `config_error`); `errors` names each",
     431: "Too many request header fields, or too many header bytes "
     "(`request_header_fields_too_large`)",
-    503: "The database did not answer in time (`database_unavailable`; see `Retry-After`); "
-    "webhooks: the integration is disabled (`integration_disabled`), nothing stored",
+    503: "The database did not answer in time (`database_unavailable`); see `Retry-After`",
 }
 
 
