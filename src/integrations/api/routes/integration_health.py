@@ -19,6 +19,7 @@ from integrations.api.deps import AdminPrincipal, ServicesDep
 from integrations.api.routes.integrations import NOT_FOUND, Name, _known
 from integrations.api.schemas.params import ROW_ID_MAX, Timestamp
 from integrations.factory import IntegrationFactory
+from integrations.registry import CONNECTORS
 from integrations.services import Services
 from integrations.storage.tables import HealthRow
 from integrations.telemetry.alerts import AlertManager
@@ -124,8 +125,6 @@ async def _history(
 async def latest_statuses(services: Services) -> list[dict[str, Any]]:
     """Every known integration with its newest stored observation (none: `unknown`);
     a disabled one is `disabled` whatever was last seen. What `/api/v1/health` lists."""
-    from integrations.registry import CONNECTORS
-
     newest = select(func.max(HealthRow.id)).group_by(HealthRow.integration)
     async with services.db.sessions() as session:
         rows = {r.integration: r for r in await session.scalars(
