@@ -72,7 +72,7 @@ async def test_check_now_answers_stores_and_shares_the_process_factory(
     assert (body["integration"], body["status"], body["reasons"]) == ("mock", "healthy", [])
     assert body["is_mock"] is True
     assert body["circuit_state"] == "closed"
-    assert "mock" in app.state.factory._built
+    assert "mock" in app.state.factory.clients()
     history = (await api.get("/api/v1/integrations/mock/health/history")).json()
     assert [(i["status"], i["source"]) for i in history["items"]] == [("healthy", "check")]
     assert history["total"] == 1
@@ -82,7 +82,7 @@ async def test_disabled_integration_is_not_called(app: FastAPI, api: httpx2.Asyn
     """A disabled integration reports `disabled` and no client of it is built."""
     body = (await api.get("/api/v1/integrations/typeform/health")).json()
     assert body["status"] == "disabled"
-    assert "typeform" not in app.state.factory._built
+    assert "typeform" not in app.state.factory.clients()
 
 
 @pytest.mark.parametrize("path", ["/health", "/health/history"])

@@ -180,7 +180,7 @@ async def test_disabled_and_clientless_integrations(
     monitor = HealthMonitor(services, factory)
     disabled = await monitor.check_health("typeform")
     assert disabled.status == "disabled"
-    assert "typeform" not in factory._built  # no client was made, no vendor was called
+    assert "typeform" not in factory.clients()  # no client was made, no vendor was called
     await services.update_config(
         "generic", IntegrationSettingsUpdate(enabled=True), changed_by="test"
     )
