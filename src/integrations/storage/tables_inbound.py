@@ -1,20 +1,41 @@
-"""Inbound tables: webhook events and subscriptions, syncs, and the synced entities."""
+"""Inbound tables: webhook events and subscriptions and the synced entities.
+
+The sync bookkeeping tables live in `tables_sync.py` and are re-exported here.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Boolean, Index, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from integrations.storage.tables import Base, Json, utcnow
+from integrations.storage.tables_sync import (
+    SyncLockRow,
+    SyncRunRow,
+    SyncScheduleRow,
+    SyncStateRow,
+)
 
 __all__ = [
     "ContactRow",
-    "MatterRow",
+    "ExchangeRow",
     "SyncLockRow",
     "SyncRunRow",
+    "SyncScheduleRow",
     "SyncStateRow",
     "TaskRow",
     "WebhookEventRow",
@@ -105,52 +126,6 @@ class WebhookOperationRow(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
-class SyncRunRow(Base):
-    """One sync run: type, status, counts and timings."""
-
-    __tablename__ = "sync_runs"
-    __table_args__ = (Index("ix_sync_runs_integration_started", "integration", "started_at"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    integration: Mapped[str] = mapped_column(String(64))
-    sync_type: Mapped[str] = mapped_column(String(16))
-    trigger: Mapped[str] = mapped_column(String(32), default="manual")
-    status: Mapped[str] = mapped_column(String(16), default="running")
-    created_count: Mapped[int] = mapped_column(Integer, default=0)
-    updated_count: Mapped[int] = mapped_column(Integer, default=0)
-    failed_count: Mapped[int] = mapped_column(Integer, default=0)
-    stream_counts: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    error_summary: Mapped[str | None] = mapped_column(Text)
-    started_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    finished_at: Mapped[dt.datetime | None] = mapped_column()
-
-
-class SyncStateRow(Base):
-    """The cursor and checkpoint of one stream of one integration."""
-
-    __tablename__ = "sync_state"
-    __table_args__ = (UniqueConstraint("integration", "stream", name="uq_sync_state_stream"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    integration: Mapped[str] = mapped_column(String(64))
-    stream: Mapped[str] = mapped_column(String(64))
-    cursor: Mapped[str | None] = mapped_column(Text)
-    checkpoint: Mapped[dict[str, Any] | None] = mapped_column(Json)
-    last_synced_at: Mapped[dt.datetime | None] = mapped_column()
-    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-
-
-class SyncLockRow(Base):
-    """At most one sync per integration: the row is the lock, with an expiry for crashes."""
-
-    __tablename__ = "sync_locks"
-
-    integration: Mapped[str] = mapped_column(String(64), primary_key=True)
-    owner: Mapped[str] = mapped_column(String(128))
-    acquired_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    expires_at: Mapped[dt.datetime] = mapped_column()
-
-
 class _SyncedEntity:
     """Columns every synced entity shares: external id, raw vendor JSON, sync time."""
 
@@ -164,7 +139,7 @@ class _SyncedEntity:
 
 
 class ContactRow(_SyncedEntity, Base):
-    """A synced contact (e.g. a PracticePanther contact)."""
+    """A synced contact; for integration 'practicepanther' `external_id` is the PP contact id."""
 
     __tablename__ = "contacts"
     __table_args__ = (UniqueConstraint("integration", "external_id", name="uq_contacts_external"),)
@@ -176,22 +151,37 @@ class ContactRow(_SyncedEntity, Base):
     phone: Mapped[str | None] = mapped_column(String(64))
     account_external_id: Mapped[str | None] = mapped_column(String(128))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    company: Mapped[str | None] = mapped_column(String(300))
+    address: Mapped[dict[str, Any] | None] = mapped_column(Json)
 
 
-class MatterRow(_SyncedEntity, Base):
-    """A synced matter (a case), linked to its account and contact by external id."""
+class ExchangeRow(Base):
+    """A synced matter, stored as the product's 1031 exchange.
 
-    __tablename__ = "matters"
-    __table_args__ = (UniqueConstraint("integration", "external_id", name="uq_matters_external"),)
+    `status` is the product's status (PENDING | 45D | COMPLETED | TERMINATED) or, when the
+    vendor's value has no mapping, that raw value; `status_raw` is always the vendor's value.
+    `pp_data` is the vendor record as received.
+    """
 
+    __tablename__ = "exchanges"
+    __table_args__ = (
+        UniqueConstraint("integration", "pp_matter_id", name="uq_exchanges_external"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    integration: Mapped[str] = mapped_column(String(64))
+    pp_matter_id: Mapped[str] = mapped_column(String(128))
     name: Mapped[str | None] = mapped_column(String(300))
-    number: Mapped[str | None] = mapped_column(String(64))
-    status: Mapped[str | None] = mapped_column(String(64))
-    account_external_id: Mapped[str | None] = mapped_column(String(128))
-    contact_external_id: Mapped[str | None] = mapped_column(String(128))
-    open_date: Mapped[dt.datetime | None] = mapped_column()
-    close_date: Mapped[dt.datetime | None] = mapped_column()
-    description: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str | None] = mapped_column(String(32))
+    status_raw: Mapped[str | None] = mapped_column(String(64))
+    client_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"))
+    start_date: Mapped[dt.datetime | None] = mapped_column()
+    exchange_value: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    notes: Mapped[str | None] = mapped_column(Text)
+    pp_data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    last_sync_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
 class TaskRow(_SyncedEntity, Base):
@@ -200,7 +190,9 @@ class TaskRow(_SyncedEntity, Base):
     __tablename__ = "tasks"
     __table_args__ = (UniqueConstraint("integration", "external_id", name="uq_tasks_external"),)
 
-    subject: Mapped[str | None] = mapped_column(String(300))
+    subject: Mapped[str | None] = mapped_column(String(300))  # the task's title
+    description: Mapped[str | None] = mapped_column(Text)
+    exchange_id: Mapped[int | None] = mapped_column(ForeignKey("exchanges.id", ondelete="SET NULL"))
     status: Mapped[str | None] = mapped_column(String(64))
     priority: Mapped[str | None] = mapped_column(String(32))
     matter_external_id: Mapped[str | None] = mapped_column(String(128))

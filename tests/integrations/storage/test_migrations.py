@@ -29,7 +29,8 @@ EXPECTED = {
     "alerts",
     "admin_tokens",
     "contacts",
-    "matters",
+    "exchanges",
+    "sync_schedules",
     "tasks",
     "documents",
     "form_responses",
@@ -87,7 +88,7 @@ async def test_models_match_migrations(database_url: str) -> None:
 
 def test_head_revision_is_known() -> None:
     """The package ships a head revision."""
-    assert migrate.head_revision() == "0006"
+    assert migrate.head_revision() == "0007"
 
 
 async def _events(url: str) -> list[tuple[str, str | None]]:
@@ -138,3 +139,42 @@ async def test_0003_keys_existing_events_on_their_id_and_downgrades_without_loss
     await _insert_event(database_url, "evt-old", "sha256:another-body")
     await anyio.to_thread.run_sync(migrate.downgrade, database_url, "0002")
     assert await _events(database_url) == [("evt-old", None), ("sha256:another-body", None)]
+
+
+async def _sql(url: str, statement: str, params: dict[str, object] | None = None) -> list[tuple]:
+    database = Database(url)
+    try:
+        async with database.engine.begin() as conn:
+            result = await conn.execute(text(statement), params or {})
+            return [tuple(r) for r in result] if result.returns_rows else []
+    finally:
+        await database.dispose()
+
+
+async def test_0007_keeps_matters_as_exchanges_and_back(database_url: str) -> None:
+    """Matters stored before 0007 become exchanges (id, vendor id, status, notes kept), new
+    exchanges get fresh ids after them, and a downgrade turns them back into matters."""
+    await anyio.to_thread.run_sync(migrate.upgrade, database_url, "0006")
+    now = dt.datetime.now(dt.UTC)
+    await _sql(
+        database_url,
+        "INSERT INTO matters (id, integration, external_id, name, status, description, raw,"
+        " last_sync_at, created_at, updated_at) VALUES (7, 'practicepanther', 'm-1', 'Smith',"
+        " 'Open', 'note', '{\"id\": \"m-1\"}', :t, :t, :t)",
+        {"t": now},
+    )
+    await anyio.to_thread.run_sync(migrate.upgrade, database_url)
+    rows = await _sql(
+        database_url, "SELECT id, pp_matter_id, name, status, status_raw, notes FROM exchanges"
+    )
+    assert rows == [(7, "m-1", "Smith", "Open", "Open", "note")]
+    await _sql(
+        database_url,
+        "INSERT INTO exchanges (integration, pp_matter_id, pp_data, last_sync_at, created_at,"
+        " updated_at) VALUES ('practicepanther', 'm-2', '{}', :t, :t, :t)",
+        {"t": now},
+    )
+    assert await _sql(database_url, "SELECT MAX(id) FROM exchanges") == [(8,)]
+    await anyio.to_thread.run_sync(migrate.downgrade, database_url, "0006")
+    rows = await _sql(database_url, "SELECT id, external_id, status FROM matters ORDER BY id")
+    assert rows == [(7, "m-1", "Open"), (8, "m-2", None)]
