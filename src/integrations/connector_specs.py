@@ -92,6 +92,12 @@ def effective_spec(info: ConnectorInfo, settings: IntegrationSettings) -> Provid
     resolved = with_defaults(settings, connector_defaults(info.name))
     base = client_class(info).SPEC  # type: ignore[attr-defined]
     spec: ProviderSpec = base.with_settings(spec_settings(info, resolved))
+    # Costs are declared once, on the operations; the pipeline books them per call.
+    from integrations.actions.catalog import operation_costs
+
+    costs = operation_costs(info.name)
+    if costs:
+        spec = dataclasses.replace(spec, operation_costs=costs)
     return spec
 
 

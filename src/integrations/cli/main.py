@@ -9,8 +9,8 @@ import typer
 from integrations import __version__
 from integrations.cli import admin_cmd, config_cmd, data_cmd, db_cmd, secrets_cmd, webhooks_cmd
 from integrations.cli.alerts_cmd import app as alerts_app
-from integrations.cli.common import console, load_cli_settings, upgrade_database
 from integrations.cli.call_cmd import call
+from integrations.cli.common import console, load_cli_settings, upgrade_database
 from integrations.cli.health_cmd import health
 from integrations.cli.mcp_cmd import mcp
 from integrations.cli.observe_cmd import calls, metrics

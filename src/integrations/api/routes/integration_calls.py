@@ -47,8 +47,9 @@ class TraceNotFoundError(IntegrationError):
 
 
 def check_range(start: dt.datetime | None, end: dt.datetime | None, field: str) -> None:
-    """A 422 naming `field` when the range ends before (or where) it starts."""
-    if start is not None and end is not None and end <= start:
+    """A 422 naming `field` when the range ends before it starts (an empty range, where
+    both are equal, is valid and matches nothing)."""
+    if start is not None and end is not None and end < start:
         raise RequestValidationError(
             [{"loc": ("query", field), "msg": "must be after the start", "type": "value_error"}]
         )
