@@ -17,6 +17,7 @@ __all__ = ["SIMULATORS", "Simulator", "create"]
 SIMULATORS: dict[str, str] = {
     "mock": "integrations.simulators.mock:create_simulator",
     "pandadoc": "integrations.simulators.pandadoc:create_simulator",
+    "practicepanther": "integrations.simulators.practicepanther:create_simulator",
     "typeform": "integrations.simulators.typeform:create_simulator",
 }
 
