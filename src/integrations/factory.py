@@ -28,9 +28,11 @@ from integrations.services import Services
 from integrations.simulators import Simulator, create
 from integrations.simulators.transport import SimulatorTransport
 from integrations.storage.repositories.configs import IntegrationConfig
+from integrations.telemetry.alerts import AlertManager
 from integrations.telemetry.health import CircuitHealthWriter
 from integrations.telemetry.metrics import MetricsRecorder
 from integrations.telemetry.recorder import CallRecorder, DatabaseCallRecorder
+from integrations.telemetry.token_alarm import TokenAlarmRecorder
 from integrations.telemetry.windows import MetricsFanOut, WindowRecorder
 
 __all__ = ["IntegrationFactory"]
@@ -94,7 +96,9 @@ class IntegrationFactory:
         return cls(
             services,
             store=store,
-            recorder=DatabaseCallRecorder(services.db),
+            recorder=TokenAlarmRecorder(
+                DatabaseCallRecorder(services.db), AlertManager.from_services(services)
+            ),
             metrics=MetricsRecorder(),
             windows=WindowRecorder(services.db, services.settings.metrics),
             circuit_listeners=[CircuitHealthWriter(services.db)],

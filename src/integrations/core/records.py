@@ -72,6 +72,7 @@ class CallRecord:
     is_mock: bool
     trace_id: str
     error_class: str | None = None
+    error_code: str | None = None  # the error's stable `code` (e.g. token_refresh_failed)
     limiter_waits: int = 0  # times our own rate limiter held the call back
     cache_lookup: bool = False  # the cache was asked (a lookup without `cache_hit` is a miss)
     cost: float = 0.0  # the operation's declared cost (`ProviderSpec.operation_costs`)

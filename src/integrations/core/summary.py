@@ -67,6 +67,7 @@ def record_for(
         is_mock=ctx.is_mock,
         trace_id=trace_id,
         error_class=type(error).__name__ if error is not None else None,
+        error_code=error.code if error is not None else None,
         limiter_waits=ctx.limiter_waits,
         cache_lookup=ctx.cache_lookup,
         cost=0.0 if ctx.cache_hit or isinstance(error, CircuitOpenError) else cost,
