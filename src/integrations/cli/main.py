@@ -15,6 +15,7 @@ from integrations.cli.health_cmd import health
 from integrations.cli.mcp_cmd import mcp
 from integrations.cli.observe_cmd import calls, metrics
 from integrations.cli.simulate_cmd import simulate
+from integrations.cli.sync_cmd import sync
 from integrations.cli.worker_cmd import worker
 
 __all__ = ["app", "run"]
@@ -39,6 +40,7 @@ app.command("calls")(calls)
 app.command("metrics")(metrics)
 app.command("worker")(worker)
 app.command("call")(call)
+app.command("sync")(sync)
 
 
 def _version(value: bool) -> None:
