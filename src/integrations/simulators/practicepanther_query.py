@@ -163,12 +163,17 @@ def _predicate(
         "company_name": lambda i, _: (
             wanted in records.account(account_of(i))["company_name"].lower()
         ),
-        "due_date_from": lambda i, rec: (parse_time(rec()["due_date"] + "Z") or 0) >= wanted,
-        "due_date_to": lambda i, rec: (parse_time(rec()["due_date"] + "Z") or 0) <= wanted,
+        "due_date_from": lambda i, rec: _due(rec) >= wanted,
+        "due_date_to": lambda i, rec: _due(rec) <= wanted,
     }
     if name in table:
         return table[name]
     return lambda i, rec: wanted in [t.lower() for t in tag_of(i, rec)]
+
+
+def _due(record: Callable[[], dict[str, Any]]) -> int:
+    # Records may be written without an offset (`naive_times`): they are UTC either way.
+    return parse_time(str(record()["due_date"]).removesuffix("Z") + "+00:00") or 0
 
 
 def _candidates(records: Records, query: ListQuery) -> tuple[Iterator[int], int | None]:
