@@ -202,7 +202,9 @@ class IntegrationFactory:
         if mode != "mock" and "token_listener" in inspect.signature(cls).parameters:
             options["token_listener"] = self._token_saver(info.name)
         if mode == "mock":
-            options["transport"] = SimulatorTransport(self.simulator(info.name))
+            # A connector that speaks no HTTP (email's SMTP) starts its own peer on loopback.
+            if not getattr(cls, "LOCAL_PEER", False):
+                options["transport"] = SimulatorTransport(self.simulator(info.name))
             options["is_mock"] = True
             _log.warning(
                 "integration.mock_mode",

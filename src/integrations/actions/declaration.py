@@ -77,6 +77,8 @@ class OperationSpec:
         cost: what one call costs, in the unit of `ProviderSpec.operation_costs`.
         operation: the pipeline operation the cost is booked on (default: `action`).
         example: a valid input (listings, docs, tests).
+        results: for a bulk operation, the output field holding one result per item: the
+            CLI shows a progress bar while it runs (`actions.progress`) and a summary after.
     """
 
     integration: str
@@ -89,6 +91,7 @@ class OperationSpec:
     cost: float = 0.0
     operation: str = ""
     example: Mapping[str, Any] = field(default_factory=dict)
+    results: str = ""
 
     @property
     def name(self) -> str:

@@ -1,0 +1,35 @@
+"""Progress of a long operation (a bulk send), reported to whoever is watching.
+
+A bulk operation calls `report_progress(done, total)` after each item; the CLI sets a
+listener for the duration of one call and draws a progress bar from it. Nobody listening
+(REST, MCP) costs one context-variable read per item. A context variable, not an argument,
+so operations keep one signature on every surface.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
+
+__all__ = ["ProgressListener", "listen_progress", "report_progress"]
+
+ProgressListener = Callable[[int, int], None]  # (done, total)
+_LISTENER: ContextVar[ProgressListener | None] = ContextVar("integrations.progress", default=None)
+
+
+def report_progress(done: int, total: int) -> None:
+    """Tell the current listener, if any, that `done` of `total` items are finished."""
+    listener = _LISTENER.get()
+    if listener is not None:
+        listener(done, total)
+
+
+@contextlib.contextmanager
+def listen_progress(listener: ProgressListener) -> Iterator[None]:
+    """Send the progress reported inside this block to `listener`."""
+    token = _LISTENER.set(listener)
+    try:
+        yield
+    finally:
+        _LISTENER.reset(token)
