@@ -156,19 +156,13 @@ CONNECTORS: dict[str, ConnectorInfo] = {
             "Email (SMTP)",
             "Templated email through an SMTP provider, delivery tracking.",
             (
-                EnvVarDoc("EMAIL_PROVIDER", "gmail, outlook, sendgrid, ses or custom", "sendgrid"),
-                EnvVarDoc("EMAIL_SMTP_HOST", "SMTP host (custom; overrides a preset)", ""),
+                EnvVarDoc("EMAIL_SMTP_HOST", "SMTP host", "smtp.sendgrid.net", False, True),
                 EnvVarDoc("EMAIL_SMTP_PORT", "SMTP port (587 STARTTLS, 465 TLS)", "587"),
-                EnvVarDoc("EMAIL_SMTP_TLS", "starttls, implicit or none", "starttls"),
                 EnvVarDoc("EMAIL_SMTP_USERNAME", "SMTP user name", "apikey"),
                 EnvVarDoc("EMAIL_SMTP_PASSWORD", "SMTP password or API key", "smtp-pass", True),
                 EnvVarDoc("EMAIL_FROM", "sender address", "noreply@example.org", False, True),
-                EnvVarDoc("EMAIL_SES_REGION", "SES region (provider ses)", "ap-northeast-2"),
-                EnvVarDoc("EMAIL_TEMPLATE_DIR", "folder of named templates", "./templates"),
             ),
-            IntegrationSettings(),  # limits and retry come from its spec
-            client="integrations.email.client:EmailIntegration",
-            tools="integrations.email.tools",
+            IntegrationSettings(rate_limits=(_per(30, 60),)),
         ),
         ConnectorInfo(
             "sms",
@@ -187,10 +181,17 @@ CONNECTORS: dict[str, ConnectorInfo] = {
             "Korean address search",
             "Road-name address search (juso.go.kr, Kakao Local).",
             (
-                EnvVarDoc("ADDRESS_JUSO_KEY", "juso.go.kr confmKey", "devU01TX0...", True),
-                EnvVarDoc("ADDRESS_KAKAO_KEY", "Kakao REST API key", "kakao-key", True),
+                EnvVarDoc("ADDRESS_PROVIDER", "juso (default) or kakao", "juso"),
+                EnvVarDoc(
+                    "ADDRESS_JUSO_KEY", "juso.go.kr confmKey (search API)", "devU01TX0", True, True
+                ),
+                EnvVarDoc("ADDRESS_KAKAO_KEY", "Kakao REST API key (provider kakao)", "", True),
+                EnvVarDoc("ADDRESS_BASE_URL", "API host override", "https://business.juso.go.kr"),
             ),
-            IntegrationSettings(cache_ttl_seconds=86_400),
+            IntegrationSettings(),  # a day's cache and the rest come from its spec
+            client="integrations.address.client:AddressIntegration",
+            simulator="address",
+            tools="integrations.address.tools",
         ),
         ConnectorInfo(
             "mock",

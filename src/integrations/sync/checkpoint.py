@@ -140,15 +140,10 @@ async def _upsert(
         return
     table: Any = stream.table
     key = getattr(table, stream.key_column)
-    existing: dict[str, int] = dict(
-        (
-            await session.execute(
-                select(key, table.id).where(table.integration == integration, key.in_(list(rows)))
-            )
-        )
-        .tuples()
-        .all()
+    found = await session.execute(
+        select(key, table.id).where(table.integration == integration, key.in_(list(rows)))
     )
+    existing: dict[str, int] = {str(ext): int(pk) for ext, pk in found.all()}
     stamp = {"last_sync_at": now, "updated_at": now}
     inserts = [
         {**values, **stamp, "integration": integration, stream.key_column: ext, "created_at": now}
