@@ -15,6 +15,7 @@ from integrations.simulators.kit import Simulator
 __all__ = ["SIMULATORS", "Simulator", "create"]
 
 SIMULATORS: dict[str, str] = {
+    "address": "integrations.simulators.address:create_simulator",
     "mock": "integrations.simulators.mock:create_simulator",
     "pandadoc": "integrations.simulators.pandadoc:create_simulator",
     "practicepanther": "integrations.simulators.practicepanther:create_simulator",
