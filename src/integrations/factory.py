@@ -199,8 +199,11 @@ class IntegrationFactory:
             "max_connections": self.services.settings.http.max_connections,
             "http2": self.services.settings.http.http2,
         }
-        if mode != "mock" and "token_listener" in inspect.signature(cls).parameters:
+        parameters = inspect.signature(cls).parameters
+        if mode != "mock" and "token_listener" in parameters:
             options["token_listener"] = self._token_saver(info.name)
+        if "services" in parameters:  # a client keeping state of its own (OAuth tokens)
+            options["services"] = self.services
         if mode == "mock":
             # A connector that speaks no HTTP (email's SMTP) starts its own peer on loopback.
             if not getattr(cls, "LOCAL_PEER", False):

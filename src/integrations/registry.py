@@ -137,6 +137,9 @@ CONNECTORS: dict[str, ConnectorInfo] = {
             ),
             # Unverified vendor limit (brief: L); conservative default, configurable.
             IntegrationSettings(rate_limits=(_per(300, 300),)),
+            client="integrations.practicepanther.client:PracticePantherIntegration",
+            simulator="practicepanther",
+            tools="integrations.practicepanther.tools",
         ),
         ConnectorInfo(
             "nicednb",

@@ -35,6 +35,8 @@ PUBLIC = frozenset(
         "/docs/oauth2-redirect",
         "/redoc",
         "/api/v1/webhooks/{integration}",
+        # Reached from PracticePanther's redirect; its single-use `state` authenticates it.
+        "/api/v1/integrations/practicepanther/oauth/callback",
     }
 )
 BOOTSTRAP = {"Authorization": "Bearer test-admin-token-0123456789"}
