@@ -18,6 +18,7 @@ from integrations.api.routes import (
     integration_calls,
     integration_metrics,
     integrations,
+    practicepanther_oauth,
     vendor_data,
     webhook_events,
     webhooks,
@@ -100,6 +101,8 @@ def create_app(
     app.include_router(integration_health_router)
     app.include_router(prometheus_router)
     app.include_router(sync_router)
+    app.include_router(practicepanther_oauth.router)
+    app.include_router(practicepanther_oauth.callback_router)
     app.router.routes.append(McpMount(MCP_PATH, app=mcp_http, name="mcp"))
     _add_middleware(app, settings)
     return app
