@@ -177,7 +177,9 @@ CONNECTORS: dict[str, ConnectorInfo] = {
                 EnvVarDoc("AWS_SECRET_ACCESS_KEY", "secret access key", "aws-secret", True),
                 EnvVarDoc("SMS_SENDER_ID", "sender id (3-11 alphanumerics)", "ACME"),
             ),
-            IntegrationSettings(rate_limits=(_per(20, 1),)),
+            IntegrationSettings(),  # 20/s, retries and timeouts come from its spec
+            client="integrations.sms.client:SmsIntegration",
+            tools="integrations.sms.tools",
         ),
         ConnectorInfo(
             "address",
