@@ -85,7 +85,10 @@ class StreamPass:
         return {"full_high_water": high_water.isoformat(), "run_id": self.summary.run_id}
 
     async def run(self) -> bool:
-        """Read the stream; False when a stop request ended it at a batch boundary."""
+        """Read the stream; False when a stop request ended it at a batch boundary (or
+        before it began)."""
+        if await stop_requested(self.engine.services.db, self.summary.run_id):
+            return False
         since = await self._start()
         params = (
             {self.stream.cursor_param: since.isoformat()}
