@@ -1,6 +1,12 @@
 """Storage: SQLAlchemy 2 async tables, engine, repositories, secret encryption, migrations."""
 
-from integrations.storage import tables_inbound, tables_jobs, tables_messaging, tables_vendor
+from integrations.storage import (
+    tables_companies,
+    tables_inbound,
+    tables_jobs,
+    tables_messaging,
+    tables_vendor,
+)
 from integrations.storage.crypto import SecretBox
 from integrations.storage.db import Database
 from integrations.storage.tables import Base
@@ -9,6 +15,7 @@ __all__ = [
     "Base",
     "Database",
     "SecretBox",
+    "tables_companies",
     "tables_inbound",
     "tables_jobs",
     "tables_messaging",
