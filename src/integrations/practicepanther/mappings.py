@@ -150,7 +150,8 @@ def contact_values(record: Mapping[str, Any]) -> MappedRecord:
 
 def exchange_value(record: Mapping[str, Any], problems: list[tuple[str, str]]) -> Decimal | None:
     """The number of the matter's "Exchange Value" custom field (None when absent)."""
-    for item in record.get("custom_field_values") or ():
+    items = record.get("custom_field_values")
+    for item in items if isinstance(items, list) else ():
         ref = item.get("custom_field_ref") if isinstance(item, Mapping) else None
         label = str((ref or {}).get("label") or "").strip().lower()
         if label != EXCHANGE_VALUE_LABEL:
@@ -188,8 +189,9 @@ def task_values(record: Mapping[str, Any]) -> MappedRecord:
     """A task's columns; `exchange_id` is resolved from `references`."""
     problems: list[tuple[str, str]] = []
     matter = _ref_id(record, "matter_ref")
-    users = record.get("assigned_to_users") or []
-    first_user = users[0] if users and isinstance(users[0], Mapping) else {}
+    users = record.get("assigned_to_users")
+    first = users[0] if isinstance(users, list) and users else None
+    first_user: Mapping[str, Any] = first if isinstance(first, Mapping) else {}
     values = {
         "subject": _text(record.get("subject"), 300),
         "description": _text(record.get("notes"), 1_000_000),
