@@ -1,5 +1,8 @@
 """`integrations call`: run one declared operation of a connector from the shell.
 
+A bulk operation (one declaring `results`, e.g. `email send_bulk_email`) shows a progress
+bar and a per-recipient summary table on stderr while its JSON answer goes to stdout.
+
 `integrations call NAME` lists the connector's actions; `integrations call NAME ACTION` runs
 one with its input given as `--json '{...}'` and/or `key=value` pairs (a value starting with
 `[` or `{` is read as JSON, any other stays text and is converted as the input model says:
@@ -21,14 +24,17 @@ from enum import StrEnum
 from typing import Any
 
 import typer
+from rich.progress import Progress
 from rich.table import Table
 
 from integrations.actions.catalog import actions_of, describe_action, get_action
 from integrations.actions.declaration import OperationSpec
+from integrations.actions.progress import listen_progress
 from integrations.actions.runner import ActionInputError, run_action
 from integrations.cli.common import (
     EXIT_CONFIG,
     console,
+    err_console,
     errors_as_exit,
     fail,
     load_cli_settings,
@@ -90,10 +96,31 @@ async def _run(
 ) -> Any:
     async with open_factory(settings) as factory:
         try:
-            return await run_action(spec, factory, arguments, dry_run_write=dry_run)
+            if not spec.results or dry_run:
+                return await run_action(spec, factory, arguments, dry_run_write=dry_run)
+            return await _run_with_progress(spec, factory, arguments)
         except ActionInputError as exc:  # every field named, one per line
             lines = [f"  {e['field']}: {e['reason']}" for e in exc.errors]
             fail("\n".join([exc.message, *lines]), code=EXIT_CONFIG)
+
+
+async def _run_with_progress(
+    spec: OperationSpec, factory: IntegrationFactory, arguments: dict[str, Any]
+) -> Any:
+    """A bulk operation with a progress bar on stderr (stdout stays the answer), then a
+    per-item summary table there too."""
+    with Progress(console=err_console, transient=True) as progress:
+        task = progress.add_task(f"{spec.integration} {spec.action}", total=None)
+
+        def advance(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        with listen_progress(advance):
+            data = await run_action(spec, factory, arguments)
+    rows = data.get(spec.results) if isinstance(data, dict) else None
+    if isinstance(rows, list) and rows:
+        err_console.print(_table({spec.results: rows}))
+    return data
 
 
 def _cell(value: Any) -> str:

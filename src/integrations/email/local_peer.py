@@ -9,6 +9,7 @@ name), so a demo can show a failed recipient without a real bounce.
 from __future__ import annotations
 
 import socket
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,7 +44,7 @@ class _Handler:
         self.received.append(
             ReceivedMail(envelope.mail_from, tuple(envelope.rcpt_tos), bytes(content))
         )
-        return f"250 2.0.0 OK queued as local-{len(self.received)}"
+        return f"250 2.0.0 OK queued as {uuid.uuid4().hex}"
 
 
 def _free_port() -> int:
