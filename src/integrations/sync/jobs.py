@@ -87,16 +87,16 @@ async def tick_schedules(ctx: JobContext, runner: JobRunner, at: dt.datetime) ->
             if not await claim_slot(ctx.services.db, name, sync_type, slot):
                 continue
             lock = f"sync:{name}:{sync_type}:{slot}"
-            if await defer_sync(
+            queued = await defer_sync(
                 runner,
                 name,
                 sync_type,
                 trigger="schedule",
                 triggered_by="schedule",
                 queueing_lock=lock,
-            ):
+            )
+            if queued:
                 deferred.append(lock)
-                break  # a full sync covers this slot's incremental one
     return deferred
 
 

@@ -101,8 +101,8 @@ async def update_schedule(
 
 def due_syncs(row: SyncScheduleRow, at: dt.datetime) -> list[tuple[str, str]]:
     """(sync type, slot) pairs the schedule wants at `at`: the daily full sync during the
-    hour after its local time (claimed once a day), then the current incremental slot.
-    Slots only grow, so a claim of an older slot is refused."""
+    hour after its local time (claimed once a day), and the current incremental slot
+    unless the full sync was planned in it. Slots only grow: older claims are refused."""
     if row.paused:
         return []
     try:
@@ -112,10 +112,14 @@ def due_syncs(row: SyncScheduleRow, at: dt.datetime) -> list[tuple[str, str]]:
     local = at.astimezone(zone)
     planned = local.replace(hour=row.full_hour, minute=row.full_minute, second=0, microsecond=0)
     due = []
-    if dt.timedelta(0) <= local - planned < FULL_WINDOW:
-        due.append(("full", planned.date().isoformat()))
     minutes = int(at.timestamp() // 60)
-    due.append(("incremental", f"{minutes - minutes % row.incremental_minutes:012d}"))
+    slot = minutes - minutes % row.incremental_minutes
+    full_due = dt.timedelta(0) <= local - planned < FULL_WINDOW
+    if full_due:
+        due.append(("full", planned.date().isoformat()))
+    # The full sync stands in for the incremental slot it was planned in.
+    if not (full_due and slot <= int(planned.timestamp() // 60) < slot + row.incremental_minutes):
+        due.append(("incremental", f"{slot:012d}"))
     return due
 
 
