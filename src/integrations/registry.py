@@ -151,8 +151,16 @@ CONNECTORS: dict[str, ConnectorInfo] = {
                 EnvVarDoc(
                     "NICEDNB_BASE_URL", "API host (deployment-specific)", "https://gate.nicednb.com"
                 ),
+                EnvVarDoc(
+                    "NICEDNB_CONTRACT",
+                    "JSON object overriding the assumed paths and field names",
+                    '{"company_path": "/nice/api/v1.0/companies"}',
+                ),
             ),
-            IntegrationSettings(cache_ttl_seconds=86_400),
+            IntegrationSettings(),  # a day's cache and the rest come from its spec
+            client="integrations.nicednb.client:NiceDnbIntegration",
+            simulator="nicednb",
+            tools="integrations.nicednb.tools",
         ),
         ConnectorInfo(
             "email",

@@ -26,6 +26,7 @@ from integrations.api.routes import (
 from integrations.api.routes.actions import router as actions_router
 from integrations.api.routes.alerts import router as alerts_router
 from integrations.api.routes.integration_health import router as integration_health_router
+from integrations.api.routes.nicednb_manual_entries import router as nicednb_manual_router
 from integrations.api.routes.prometheus import router as prometheus_router
 from integrations.api.routes.sync import router as sync_router
 from integrations.api.schemas.errors import error_responses
@@ -100,6 +101,7 @@ def create_app(
     app.include_router(alerts_router)
     app.include_router(integration_health_router)
     app.include_router(prometheus_router)
+    app.include_router(nicednb_manual_router)
     app.include_router(sync_router)
     app.include_router(practicepanther_oauth.router)
     app.include_router(practicepanther_oauth.callback_router)

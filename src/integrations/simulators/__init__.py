@@ -17,6 +17,7 @@ __all__ = ["SIMULATORS", "Simulator", "create"]
 SIMULATORS: dict[str, str] = {
     "address": "integrations.simulators.address:create_simulator",
     "mock": "integrations.simulators.mock:create_simulator",
+    "nicednb": "integrations.simulators.nicednb:create_simulator",
     "pandadoc": "integrations.simulators.pandadoc:create_simulator",
     "practicepanther": "integrations.simulators.practicepanther:create_simulator",
     "typeform": "integrations.simulators.typeform:create_simulator",

@@ -137,7 +137,16 @@ async def _surfaces(
     settings: Settings, services: Services, monkeypatch: pytest.MonkeyPatch
 ) -> AsyncIterator[tuple[FastAPI, IntegrationFactory]]:
     """The API (its factory replaced by ours) and the CLI, both on one factory in mock mode."""
-    for name in ("mock", "pandadoc", "typeform", "address", "practicepanther", "email", "sms"):
+    for name in (
+        "mock",
+        "pandadoc",
+        "typeform",
+        "address",
+        "practicepanther",
+        "email",
+        "sms",
+        "nicednb",
+    ):
         await configure(services, name, enabled=True, mode="mock", **FAST)
     quiet = settings.model_copy(
         update={"webhooks": settings.webhooks.model_copy(update={"worker_enabled": False})}

@@ -52,7 +52,12 @@ def make_client(provider: str, url: str, clock: VirtualClock, **kw: object) -> A
     key = JUSO_KEY if provider == "juso" else KAKAO_KEY
     credentials = {"provider": provider, f"{provider}_key": key}
     return AddressIntegration(
-        spec, credentials=credentials, clock=clock, environ={}, dotenv=None, **kw  # type: ignore[arg-type]
+        spec,
+        credentials=credentials,
+        clock=clock,
+        environ={},
+        dotenv=None,
+        **kw,  # type: ignore[arg-type]
     )
 
 

@@ -93,12 +93,19 @@ async def test_system_error_code(juso: AddressIntegration, sim: AddressSimulator
     assert caught.value.retryable
 
 
-async def test_numbers_arrive_as_strings_and_leave_as_numbers(juso: AddressIntegration, sim_url: str) -> None:
+async def test_numbers_arrive_as_strings_and_leave_as_numbers(
+    juso: AddressIntegration, sim_url: str
+) -> None:
     """juso's page counts are strings on the wire and ints in the model; zips keep zeros."""
     import httpx2
 
     async with httpx2.AsyncClient(base_url=sim_url) as http:
-        raw = (await http.get("/addrlink/addrLinkApi.do", params={"confmKey": "k1", "keyword": "테헤란로", "resultType": "json"})).json()
+        raw = (
+            await http.get(
+                "/addrlink/addrLinkApi.do",
+                params={"confmKey": "k1", "keyword": "테헤란로", "resultType": "json"},
+            )
+        ).json()
     answer = await juso.search_address("테헤란로", 1, 10)
 
     assert raw["results"]["common"]["totalCount"] == str(answer.total_count)
@@ -145,4 +152,6 @@ def test_unknown_provider_is_a_config_error() -> None:
     from integrations.errors import ConfigError
 
     with pytest.raises(ConfigError, match="juso, kakao"):
-        AddressIntegration(credentials={"provider": "daum", "juso_key": "x"}, environ={}, dotenv=None)
+        AddressIntegration(
+            credentials={"provider": "daum", "juso_key": "x"}, environ={}, dotenv=None
+        )

@@ -35,7 +35,10 @@ def _expected(keyword: str) -> set[str]:
     return {
         a.base.road_address
         for a in _DATA
-        if all(t in f"{a.base.road_address} {a.base.jibun_address} {a.base.building_name}" for t in tokens)
+        if all(
+            t in f"{a.base.road_address} {a.base.jibun_address} {a.base.building_name}"
+            for t in tokens
+        )
     }
 
 
@@ -51,7 +54,11 @@ async def _all_pages(client: AddressIntegration, keyword: str, per_page: int) ->
 
 
 @_PROPS
-@given(word=st.sampled_from(_WORDS), per_page=st.integers(1, 30), provider=st.sampled_from(["juso", "kakao"]))
+@given(
+    word=st.sampled_from(_WORDS),
+    per_page=st.integers(1, 30),
+    provider=st.sampled_from(["juso", "kakao"]),
+)
 async def test_property_16_search_finds_exactly_the_matching_addresses(
     juso: AddressIntegration, kakao: AddressIntegration, word: str, per_page: int, provider: str
 ) -> None:
@@ -73,7 +80,9 @@ def _check_common(address: object) -> None:
     assert isinstance(address, Address)
     assert re.fullmatch(r"\d{5}", address.zip_code)
     assert address.road_address.startswith(f"{address.sido} {address.sigungu} {address.road_name} ")
-    assert address.jibun_address.startswith(f"{address.sido} {address.sigungu} {address.eupmyeondong} ")
+    assert address.jibun_address.startswith(
+        f"{address.sido} {address.sigungu} {address.eupmyeondong} "
+    )
     assert address.building_main_no >= 1 and address.building_sub_no >= 0
     assert re.fullmatch(r"\d{10}", address.legal_dong_code)
 
@@ -128,7 +137,9 @@ async def test_property_18_searches_are_cached_for_the_ttl(
     assert len(sim.journal) == 2
 
 
-async def test_the_cache_ttl_is_configurable(sim_url: str, sim: AddressSimulator, clock: VirtualClock) -> None:
+async def test_the_cache_ttl_is_configurable(
+    sim_url: str, sim: AddressSimulator, clock: VirtualClock
+) -> None:
     """A spec with a 60 s TTL goes back to the vendor after a minute."""
     import dataclasses
 
