@@ -26,7 +26,7 @@ from integrations.errors import IntegrationError
 from integrations.logging import get_logger
 from integrations.services import Services
 from integrations.sync.definition import Stream, SyncDefinition
-from integrations.sync.locks import SyncLock
+from integrations.sync.locks import DEFAULT_TTL_S, SyncLock
 from integrations.sync.runs import (
     SyncRunSummary,
     finish_run,
@@ -67,7 +67,7 @@ class SyncEngine:
         *,
         clock: Clock | None = None,
         client: Any = None,
-        lock_ttl_seconds: float = 90.0,
+        lock_ttl_seconds: float = DEFAULT_TTL_S,
     ) -> None:
         if factory is None and client is None:
             raise ValueError("SyncEngine needs a factory or a client")

@@ -18,9 +18,9 @@ from integrations.storage.db import Database
 from integrations.storage.tables_sync import SyncLockRow
 from integrations.sync.definition import SyncAlreadyRunningError
 
-__all__ = ["SyncLock"]
+__all__ = ["DEFAULT_TTL_S", "SyncLock"]
 
-DEFAULT_TTL_S = 90.0
+DEFAULT_TTL_S = 45.0  # below the job lease (60 s): a retried job finds it expired
 
 
 class SyncLock:

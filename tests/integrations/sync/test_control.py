@@ -55,7 +55,7 @@ async def test_a_dead_runs_lock_expires_and_its_run_is_closed(
                 integration=demo_sync.NAME,
                 owner="dead",
                 acquired_at=now,
-                expires_at=now + dt.timedelta(seconds=90),
+                expires_at=now + dt.timedelta(seconds=45),
             )
         )
         session.add(
@@ -70,7 +70,7 @@ async def test_a_dead_runs_lock_expires_and_its_run_is_closed(
     engine = SyncEngine(services, factory, demo_sync.definition(), clock=clock)
     with pytest.raises(SyncAlreadyRunningError):
         await engine.run("people")
-    clock.advance(91)
+    clock.advance(46)
     summary = await engine.run("people")
     assert summary.status == "success"
     async with services.db.sessions() as session:
