@@ -42,7 +42,10 @@ async def _details(context: ActionContext, args: AddressIdInput) -> AddressDetai
 
 
 # A simulator address (seed 0): its road address pins exactly one building.
-_EXAMPLE_ID = "WyJqdXNvIiwi7ISc7Jq47Yq567OE7IucIOqwleuCqOq1rCDthYztl6TrnoDroZwgMTIiLCIxMTY4MDEwMTAwMDAwNDAwMDAwMDk1ODI3Il0"
+_EXAMPLE_ID = (
+    "WyJqdXNvIiwi7ISc7Jq47Yq567OE7IucIOqwleuCqOq1rCDthYztl6TrnoDroZwgMTIiLCIx"
+    "MTY4MDEwMTAwMDAwNDAwMDAwMDk1ODI3Il0"
+)
 
 TOOLS: list[OperationSpec] = [
     OperationSpec(
