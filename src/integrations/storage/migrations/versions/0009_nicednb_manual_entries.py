@@ -39,9 +39,7 @@ def upgrade() -> None:
         sa.Column("created_at", _TS, nullable=False),
         sa.Column("updated_at", _TS, nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_nicednb_manual_entries")),
-        sa.UniqueConstraint(
-            "business_number", name="uq_nicednb_manual_entries_business_number"
-        ),
+        sa.UniqueConstraint("business_number", name="uq_nicednb_manual_entries_business_number"),
     )
     op.create_index(
         "ix_nicednb_manual_entries_representative",
@@ -51,7 +49,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.drop_index(
-        "ix_nicednb_manual_entries_representative", table_name="nicednb_manual_entries"
-    )
+    op.drop_index("ix_nicednb_manual_entries_representative", table_name="nicednb_manual_entries")
     op.drop_table("nicednb_manual_entries")
