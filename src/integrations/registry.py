@@ -167,13 +167,25 @@ CONNECTORS: dict[str, ConnectorInfo] = {
             "Email (SMTP)",
             "Templated email through an SMTP provider, delivery tracking.",
             (
-                EnvVarDoc("EMAIL_SMTP_HOST", "SMTP host", "smtp.sendgrid.net", False, True),
+                EnvVarDoc(
+                    "EMAIL_PROVIDER",
+                    "gmail, outlook, sendgrid, ses, custom",
+                    "sendgrid",
+                    False,
+                    True,
+                ),
+                EnvVarDoc("EMAIL_SMTP_HOST", "SMTP host (custom; overrides a preset)", ""),
                 EnvVarDoc("EMAIL_SMTP_PORT", "SMTP port (587 STARTTLS, 465 TLS)", "587"),
+                EnvVarDoc("EMAIL_SMTP_TLS", "starttls, implicit or none", "starttls"),
                 EnvVarDoc("EMAIL_SMTP_USERNAME", "SMTP user name", "apikey"),
                 EnvVarDoc("EMAIL_SMTP_PASSWORD", "SMTP password or API key", "smtp-pass", True),
                 EnvVarDoc("EMAIL_FROM", "sender address", "noreply@example.org", False, True),
+                EnvVarDoc("EMAIL_SES_REGION", "SES region (provider ses)", "ap-northeast-2"),
+                EnvVarDoc("EMAIL_TEMPLATE_DIR", "folder of named templates", "./templates"),
             ),
-            IntegrationSettings(rate_limits=(_per(30, 60),)),
+            IntegrationSettings(),  # limits and retry come from its spec
+            client="integrations.email.client:EmailIntegration",
+            tools="integrations.email.tools",
         ),
         ConnectorInfo(
             "sms",
@@ -181,8 +193,8 @@ CONNECTORS: dict[str, ConnectorInfo] = {
             "SMS through AWS SNS Publish, E.164 validation, delivery status.",
             (
                 EnvVarDoc("AWS_REGION", "AWS region", "ap-northeast-2", False, True),
-                EnvVarDoc("AWS_ACCESS_KEY_ID", "access key id", "AKIA...", True),
-                EnvVarDoc("AWS_SECRET_ACCESS_KEY", "secret access key", "aws-secret", True),
+                EnvVarDoc("AWS_ACCESS_KEY_ID", "access key id", "AKIA...", True, True),
+                EnvVarDoc("AWS_SECRET_ACCESS_KEY", "secret access key", "aws-secret", True, True),
                 EnvVarDoc("SMS_SENDER_ID", "sender id (3-11 alphanumerics)", "ACME"),
             ),
             IntegrationSettings(),  # 20/s, retries and timeouts come from its spec
