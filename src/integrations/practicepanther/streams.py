@@ -32,7 +32,7 @@ from integrations.storage.tables_inbound import ContactRow, ExchangeRow, TaskRow
 from integrations.sync.context import MapContext
 from integrations.sync.definition import OffsetPaging, RecordProblem, Stream, SyncDefinition
 
-__all__ = ["PAGE_SIZE", "PRACTICEPANTHER_SYNC", "external_id"]
+__all__ = ["MAX_PAGES", "PAGE_SIZE", "PRACTICEPANTHER_SYNC", "external_id"]
 
 PAGE_SIZE = 100
 
@@ -93,8 +93,15 @@ async def map_task(record: dict[str, Any], context: MapContext) -> dict[str, Any
 
 _PAGING = OffsetPaging(page_size=PAGE_SIZE)
 
+# 100 records a page (PracticePanther's largest `$top` is not published). The engine's
+# default safety limit (50 pages, 5,000 records) would end every full sync of a real firm
+# `partial`; 2,000 pages (200,000 records per stream per run) still stops a vendor that
+# never returns a short page.
+MAX_PAGES = 2_000
+
 PRACTICEPANTHER_SYNC = SyncDefinition(
     integration="practicepanther",
+    max_pages=MAX_PAGES,
     streams=(
         Stream(
             name="contacts",
