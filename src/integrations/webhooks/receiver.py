@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from integrations.config import WebhookSettings
-from integrations.errors import IntegrationError, WebhookSignatureError
+from integrations.errors import IntegrationDisabledError, IntegrationError, WebhookSignatureError
 from integrations.logging import current_trace_id, get_logger, redact
 from integrations.registry import CONNECTORS
 from integrations.storage.availability import is_outage
@@ -136,7 +136,7 @@ class WebhookReceiver:
         database = self.inbox.database
         try:
             async with database.deadline():
-                secrets = await self.secrets.secrets(integration)
+                secrets = await self._secrets(integration)
                 verified = self._verify(integration, info.webhook, body, lowered, query, secrets)
                 event = self._incoming(integration, verified, lowered, body)
                 stored = await self.inbox.store(event)
@@ -154,6 +154,15 @@ class WebhookReceiver:
             duplicate=not stored,
         )
         return Receipt(event.event_id, duplicate=not stored)
+
+    async def _secrets(self, integration: str) -> list[str]:
+        try:
+            return await self.secrets.secrets(integration)
+        except IntegrationDisabledError as exc:
+            # Refused like a bad signature (counted, logged), but 409: the vendor retries it.
+            self.rejected[integration] += 1
+            _log.warning("webhook.refused", integration=integration, reason=exc.message)
+            raise
 
     def _verify(
         self,

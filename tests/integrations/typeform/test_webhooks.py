@@ -166,12 +166,13 @@ async def test_deliveries_for_switched_off_receivers_are_refused(
     receiving: WebhookManager,
     case: str,
 ) -> None:
-    """With the integration or the form's subscription disabled, a signed delivery gets 401."""
+    """With the integration disabled a signed delivery gets 409 `integration_disabled` (the
+    vendor retries it; nothing is stored); with the form's subscription disabled, 401."""
     await receiving.setup_onboarding_form_webhook(FORM, url=RECEIVER)
     secret = (remote(sim, FORM) or {})["secret"]
     if case == "integration-disabled":
         [(_, delivery)] = (await sim.submit(FORM, ANSWERS)).deliveries
-        assert not delivery.delivered and delivery.attempts[-1]["status"] == 401
+        assert not delivery.delivered and delivery.attempts[-1]["status"] == 409
     else:
         await enable_typeform(services)
         await receiving.disable_webhook(FORM)
