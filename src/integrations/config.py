@@ -229,6 +229,7 @@ class Settings(BaseSettings):
     alerts: AlertSettings = Field(default_factory=AlertSettings)
     jobs: JobSettings = Field(default_factory=JobSettings)
     retention: RetentionSettings = Field(default_factory=RetentionSettings)
+    otel_enabled: bool = False
 
     @field_validator("database_url")
     @classmethod

@@ -9,6 +9,7 @@ from __future__ import annotations
 from integrations.config import Settings
 from integrations.connector_specs import connector_defaults, connector_spec
 from integrations.core.request_safety import check_base_url
+from integrations.core.tracing import enable_tracing
 from integrations.registry import get_connector
 from integrations.runtime_config import IntegrationSettingsUpdate
 from integrations.storage.crypto import SecretBox
@@ -37,6 +38,8 @@ class Services:
             statement_timeout=settings.database.statement_timeout,
         )
         self.box = SecretBox.from_settings(settings)
+        if settings.otel_enabled:  # spans around every external call and job of this process
+            enable_tracing()
 
     async def close(self) -> None:
         """Release the database connections."""

@@ -33,6 +33,7 @@ from integrations.core.retry import RetryLayer, RetryPolicy
 from integrations.core.spec import ProviderSpec
 from integrations.core.state import MemoryStateStore, StateStore
 from integrations.core.summary import record_for
+from integrations.core.tracing import annotate, span, tracing_enabled
 from integrations.core.transport import ATTEMPT_TIMEOUT, create_transport
 from integrations.core.urls import BaseURL
 from integrations.errors import CircuitOpenError, IntegrationError, error_for_transport
@@ -235,6 +236,28 @@ class BaseIntegration(abc.ABC):
             IntegrationError: the mapped error of a failed call (see `integrations.errors`);
                 `ConfigError` before anything is sent when a header value is unsafe.
         """
+        if not tracing_enabled():
+            return await self._call(request, operation, fallback, priority, cache_ttl, deadline)
+        attributes = {
+            "integrations.integration": self.name,
+            "integrations.operation": operation,
+            "integrations.mock": self.is_mock,
+            "integrations.trace_id": current_trace_id(),
+            "http.request.method": request.method,
+            "url.path": request.url.path,  # never the query: it may hold a signature
+        }
+        with span(f"{self.name}.{operation}", attributes):
+            return await self._call(request, operation, fallback, priority, cache_ttl, deadline)
+
+    async def _call(
+        self,
+        request: httpx2.Request,
+        operation: str,
+        fallback: Fallback | None,
+        priority: Priority,
+        cache_ttl: float | None,
+        deadline: float | None,
+    ) -> httpx2.Response:
         if not self._base_url.owns(request.url):  # credentials stay on the vendor's origin
             for name in {self.spec.auth.name, "Authorization"}:
                 request.headers.pop(name, None)
@@ -288,6 +311,14 @@ class BaseIntegration(abc.ABC):
         self.recorder.record(record)
         if self.metrics is not None:
             self.metrics.observe(record)
+        annotate(
+            {
+                "http.response.status_code": record.status_code,
+                "integrations.retries": record.retry_count,
+                "integrations.cache_hit": record.cache_hit,
+                "error.type": record.error_code,
+            }
+        )
         level = logging.INFO if error is None else logging.WARNING
         if log_enabled(level, self.name):  # a dropped line would still build its event
             (_log.info if error is None else _log.warning)(

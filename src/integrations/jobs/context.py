@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from integrations.core.tracing import span
 from integrations.logging import bind_trace_id, get_logger
 
 if TYPE_CHECKING:
@@ -73,8 +74,15 @@ async def run_job(spec: JobSpec, ctx: JobContext, args: dict[str, Any]) -> None:
         ctx.trace_id = trace_id
         started = time.perf_counter()
         outcome = "succeeded"
+        attributes = {
+            "integrations.job": spec.name,
+            "integrations.job_id": ctx.job_id,
+            "integrations.attempt": ctx.attempt,
+            "integrations.trace_id": trace_id,
+        }
         try:
-            await spec.func(ctx, **args)
+            with span(f"job {spec.name}", attributes):
+                await spec.func(ctx, **args)
         except Exception as exc:
             final = ctx.attempt >= ctx.max_attempts
             outcome = "failed" if final else "retrying"
