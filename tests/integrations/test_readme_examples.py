@@ -46,7 +46,7 @@ async def test_readme_blocks_run(
     services = Services(load_settings())
     async with services.db.engine.begin() as conn:
         await conn.run_sync(Base.metadata.create_all)
-    for name in ("pandadoc", "typeform", "mock"):
+    for name in ("pandadoc", "typeform", "mock", "practicepanther"):
         update = IntegrationSettingsUpdate(enabled=True, mode="mock")
         await services.update_config(name, update, changed_by="readme-test")
     await services.close()
