@@ -33,7 +33,7 @@ class AlertSettings(BaseModel):
 
     `webhook_url` receives every alert and recovery notice as a Standard Webhooks-signed
     POST (`webhook_secret`, `whsec_...`); loopback and private addresses are refused unless
-    listed in `allowed_private_hosts`. `email_to` needs the email connector.
+    listed in `allowed_private_hosts`. `email_to` is mailed through the email integration.
     """
 
     failure_rate: float = Field(default=0.10, gt=0, le=1)

@@ -207,25 +207,34 @@ class WebhookChannel:
         return Delivery(self.name, "failed", f"gave up: {detail}", self._attempts, event_type)
 
 
+EmailSender = Callable[[tuple[str, ...], str, dict[str, Any]], Awaitable[Delivery]]
+
+
 class EmailChannel:
-    """Email notices; unavailable until the email connector exists, and says so per notice."""
+    """Email notices through `sender` (the email connector: `telemetry.alert_email`); without
+    one, each notice is recorded as unavailable, never silently dropped."""
 
     name = "email"
 
-    def __init__(self, recipients: Sequence[str]) -> None:
+    def __init__(self, recipients: Sequence[str], sender: EmailSender | None = None) -> None:
         self.recipients = tuple(recipients)
+        self._sender = sender
 
     async def send(self, event_id: str, event_type: str, data: dict[str, Any]) -> Delivery:
-        return Delivery(
-            self.name,
-            "unavailable",
-            f"email connector not installed; {len(self.recipients)} recipient(s) not notified",
-            0,
-            event_type,
-        )
+        if self._sender is None:
+            return Delivery(
+                self.name,
+                "unavailable",
+                f"no email sender; {len(self.recipients)} recipient(s) not notified",
+                0,
+                event_type,
+            )
+        return await self._sender(self.recipients, event_type, {"event_id": event_id, **data})
 
 
-def channels_from_settings(settings: AlertSettings) -> list[AlertChannel]:
+def channels_from_settings(
+    settings: AlertSettings, email_sender: EmailSender | None = None
+) -> list[AlertChannel]:
     """The channels `settings` configure: a webhook with a URL and secret, email with recipients."""
     channels: list[AlertChannel] = []
     if settings.webhook_url:
@@ -236,5 +245,5 @@ def channels_from_settings(settings: AlertSettings) -> list[AlertChannel]:
             )
         )
     if settings.email_to:
-        channels.append(EmailChannel(settings.email_to))
+        channels.append(EmailChannel(settings.email_to, email_sender))
     return channels

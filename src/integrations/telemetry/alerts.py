@@ -37,7 +37,12 @@ from integrations.logging import get_logger
 from integrations.ops_config import AlertSettings
 from integrations.storage.db import Database
 from integrations.storage.tables import AlertRow
-from integrations.telemetry.alert_channels import AlertChannel, Delivery, channels_from_settings
+from integrations.telemetry.alert_channels import (
+    AlertChannel,
+    Delivery,
+    EmailSender,
+    channels_from_settings,
+)
 
 if TYPE_CHECKING:
     from integrations.services import Services
@@ -110,15 +115,21 @@ class AlertManager:
         *,
         channels: Sequence[AlertChannel] | None = None,
         now: Callable[[], dt.datetime] | None = None,
+        email_sender: EmailSender | None = None,
     ) -> None:
         self.db = db
         self.settings = settings
-        self.channels = list(channels_from_settings(settings) if channels is None else channels)
+        if channels is None:
+            channels = channels_from_settings(settings, email_sender)
+        self.channels = list(channels)
         self.now = now or (lambda: dt.datetime.now(dt.UTC))
 
     @classmethod
     def from_services(cls, services: Services) -> AlertManager:
-        return cls(services.db, services.settings.alerts)
+        from integrations.telemetry.alert_email import ConnectorEmailSender
+
+        sender = ConnectorEmailSender(services)
+        return cls(services.db, services.settings.alerts, email_sender=sender)
 
     async def _locked_bump(self, session: AsyncSession, key: str, at: dt.datetime) -> bool:
         """Take the per-key lock and count a repeat on the open incident, if there is one."""
