@@ -8,11 +8,16 @@ so operations keep one signature on every surface.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextvars import ContextVar
+from typing import TypeVar
 
-__all__ = ["ProgressListener", "listen_progress", "report_progress"]
+__all__ = ["ProgressListener", "listen_progress", "map_with_progress", "report_progress"]
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 ProgressListener = Callable[[int, int], None]  # (done, total)
 _LISTENER: ContextVar[ProgressListener | None] = ContextVar("integrations.progress", default=None)
@@ -33,3 +38,22 @@ def listen_progress(listener: ProgressListener) -> Iterator[None]:
         yield
     finally:
         _LISTENER.reset(token)
+
+
+async def map_with_progress(
+    items: Sequence[T], work: Callable[[T], Awaitable[R]], *, concurrency: int
+) -> list[R]:
+    """`work(item)` for every item, at most `concurrency` at once; the results in the items'
+    order, with progress reported as each one finishes (bulk sends)."""
+    gate = asyncio.Semaphore(max(1, concurrency))
+    done = 0
+
+    async def one(item: T) -> R:
+        nonlocal done
+        async with gate:
+            result = await work(item)
+        done += 1
+        report_progress(done, len(items))
+        return result
+
+    return list(await asyncio.gather(*(one(item) for item in items)))

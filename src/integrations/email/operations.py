@@ -9,12 +9,11 @@ part masked, the subject and the status.
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import uuid
 from collections.abc import Sequence
 
-from integrations.actions.progress import report_progress
+from integrations.actions.progress import map_with_progress
 from integrations.core.context import DRY_RUN, Priority
 from integrations.core.dry_run import DryRunCaptured
 from integrations.email.client import EmailIntegration
@@ -119,20 +118,11 @@ async def send_bulk_email(
     prepared = [prepare(client, m, str(uuid.uuid4()), index=i) for i, m in enumerate(messages)]
     if DRY_RUN.get():
         raise DryRunCaptured(dry_run_request(client, prepared))
-    gate = asyncio.Semaphore(max(1, concurrency))
-    done = 0
 
     async def one(item: PreparedEmail) -> EmailSendResult:
-        nonlocal done
-        async with gate:
-            result = await _deliver(
-                client, item, deliveries, batch_id=batch_id, priority="background"
-            )
-        done += 1
-        report_progress(done, len(prepared))
-        return result
+        return await _deliver(client, item, deliveries, batch_id=batch_id, priority="background")
 
-    results = list(await asyncio.gather(*(one(p) for p in prepared)))
+    results = await map_with_progress(prepared, one, concurrency=concurrency)
     sent = sum(r.status == "sent" for r in results)
     _log.info(
         "email.bulk_finished",

@@ -9,12 +9,11 @@ is stored queued, then sent or failed, and logged with the number masked.
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import uuid
 from collections.abc import Sequence
 
-from integrations.actions.progress import report_progress
+from integrations.actions.progress import map_with_progress
 from integrations.core.context import DRY_RUN, Priority
 from integrations.core.dry_run import DryRunCaptured
 from integrations.errors import IntegrationError
@@ -151,20 +150,11 @@ async def send_bulk_sms(
     if DRY_RUN.get():
         raise DryRunCaptured(_preview(client, messages))
     batch_id = uuid.uuid4().hex
-    gate = asyncio.Semaphore(max(1, concurrency))
-    done = 0
 
     async def one(message: SmsMessage) -> SmsSendResult:
-        nonlocal done
-        async with gate:
-            result = await _send(
-                client, message, deliveries, batch_id=batch_id, priority="background"
-            )
-        done += 1
-        report_progress(done, len(messages))
-        return result
+        return await _send(client, message, deliveries, batch_id=batch_id, priority="background")
 
-    results = list(await asyncio.gather(*(one(m) for m in messages)))
+    results = await map_with_progress(messages, one, concurrency=concurrency)
     sent = sum(r.status == "sent" for r in results)
     failed = len(results) - sent
     _log.info("sms.bulk_finished", batch_id=batch_id, total=len(results), sent=sent, failed=failed)
