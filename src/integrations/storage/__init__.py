@@ -1,6 +1,7 @@
 """Storage: SQLAlchemy 2 async tables, engine, repositories, secret encryption, migrations."""
 
 from integrations.storage import (
+    tables_changes,
     tables_companies,
     tables_inbound,
     tables_jobs,
@@ -15,6 +16,7 @@ __all__ = [
     "Base",
     "Database",
     "SecretBox",
+    "tables_changes",
     "tables_companies",
     "tables_inbound",
     "tables_jobs",

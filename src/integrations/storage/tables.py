@@ -257,3 +257,5 @@ class AdminTokenRow(Base):
     created_at: Mapped[dt.datetime] = _created()
     last_used_at: Mapped[dt.datetime | None] = mapped_column()
     revoked_at: Mapped[dt.datetime | None] = mapped_column()
+    # None: a full admin token; "changes:read": opens only the changes feed (issue 19).
+    scope: Mapped[str | None] = mapped_column(String(32))

@@ -1,0 +1,50 @@
+"""The changes feed: pages of committed changes after a cursor, oldest first.
+
+Because change writers are serialised (see `log.py`), a page never skips a change that commits
+later: reading from `next_cursor` onwards yields every change exactly once, in cursor order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from integrations.changes.log import ChangeEvent
+from integrations.storage.tables_changes import ChangeRow
+
+__all__ = ["MAX_PAGE", "ChangePage", "read_changes"]
+
+MAX_PAGE = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class ChangePage:
+    """Changes after a cursor; `next_cursor` is where the next read resumes (never behind)."""
+
+    changes: tuple[ChangeEvent, ...]
+    next_cursor: int
+
+
+async def read_changes(
+    session: AsyncSession,
+    *,
+    after: int = 0,
+    integration: str | None = None,
+    entity: str | None = None,
+    limit: int = 100,
+) -> ChangePage:
+    """Up to `limit` changes with a cursor above `after`, filtered, in cursor order."""
+    if after < 0:
+        raise ValueError("after must be 0 or more")
+    if not 1 <= limit <= MAX_PAGE:
+        raise ValueError(f"limit must be 1 to {MAX_PAGE}")
+    query = select(ChangeRow).where(ChangeRow.id > after)
+    if integration:
+        query = query.where(ChangeRow.integration == integration)
+    if entity:
+        query = query.where(ChangeRow.entity == entity)
+    rows = (await session.scalars(query.order_by(ChangeRow.id).limit(limit))).all()
+    changes = tuple(ChangeEvent.from_row(row) for row in rows)
+    return ChangePage(changes=changes, next_cursor=changes[-1].cursor if changes else after)
