@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import SecretStr
 
 from integrations.connector_specs import client_class, effective_spec
+from integrations.core.cache import ResponseCache
 from integrations.core.circuit import CircuitListener
 from integrations.core.client import BaseIntegration
 from integrations.core.clock import Clock
@@ -227,6 +228,13 @@ class IntegrationFactory:
         key = f"cache:{name}:{pattern}"
         stores = [store for store in (self.store, self._mock_store) if store is not None]
         return sum([await store.cache_delete_pattern(key) for store in stores])
+
+    async def invalidate_cache_tag(self, name: str, tag: str) -> None:
+        """Make `name`'s cached answers tagged `tag` (e.g. `documents:<id>`) unreachable, in
+        the live store and the mock-mode one (see `core.cache`)."""
+        for store in (self.store, self._mock_store):
+            if store is not None:
+                await ResponseCache(store).invalidate_tag(name, tag)
 
     async def close(self) -> None:
         """Close every client, write pending call records and metric windows, release shared

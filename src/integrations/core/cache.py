@@ -3,11 +3,28 @@
 Only GET and HEAD answers with a 2xx status are cached, for the operation's TTL. The key is
 integration + method + URL (query sorted) + body hash + a hash of the credentials, so two
 accounts never share an entry and two requests share one exactly when they are equal.
+
+Tags (invalidation by entity). Keys are hashes, so "every cached answer about document X"
+cannot be found by pattern. A read names the entities its answer contains in the request
+extension `CACHE_TAGS` (e.g. `documents:<id>`, see `entity_tag`); each tag has a generation
+token in the store (`cachetag:<integration>:<tag>`, a random value) and the token is part of
+the entry's key. `invalidate_tag` writes a new token: every entry stored under the old one
+becomes unreachable at once, in memory and in Redis alike (old entries expire with their TTL).
+A read that looked the token up before an invalidation and stores its answer after it stores
+it under the old token, so it is never served: no answer fetched before an event is served
+after it. A token that is missing (never made, expired, evicted) is replaced by a fresh
+random one, which again only causes misses, never a stale hit.
+
+Change listeners run in synchronous code after a commit, so the new token is written by a
+task a moment later; `begin_invalidation` (called synchronously by the listener) makes this
+process bypass the cache for the tag until `end_invalidation`, so even that moment serves
+nothing stale here. Other processes sharing Redis see the new token one round trip later.
 """
 
 from __future__ import annotations
 
 import hashlib
+import secrets
 from collections import Counter
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode
@@ -17,7 +34,19 @@ import httpx2
 from integrations.core.context import call_context
 from integrations.core.state import StateStore
 
-__all__ = ["CacheLayer", "CacheStats", "ResponseCache", "generate_cache_key"]
+__all__ = [
+    "CACHE_TAGS",
+    "CacheLayer",
+    "CacheStats",
+    "ResponseCache",
+    "begin_invalidation",
+    "end_invalidation",
+    "entity_tag",
+    "generate_cache_key",
+]
+
+CACHE_TAGS = "integrations.cache_tags"  # request extension: tuple of tags of the answer
+_TAG_TTL = 7 * 86_400.0  # a token outliving its entries; an expired one only costs misses
 
 _CACHEABLE = frozenset({"GET", "HEAD"})
 _AUTH = {b"authorization": 0, b"x-api-key": 1, b"cookie": 2}  # header → its place in the key
@@ -47,6 +76,28 @@ def generate_cache_key(integration: str, request: httpx2.Request) -> str:
     parts.append(request.content)
     digest = hashlib.sha256(b"\x00".join(parts))
     return f"cache:{integration}:{digest.hexdigest()}"
+
+
+# (integration, tag) → invalidations of this process whose new token is not written yet.
+_in_flight: Counter[tuple[str, str]] = Counter()
+
+
+def begin_invalidation(integration: str, tag: str) -> None:
+    """From now until `end_invalidation`, this process neither serves nor stores `tag`."""
+    _in_flight[(integration, tag)] += 1
+
+
+def end_invalidation(integration: str, tag: str) -> None:
+    """The new token of `tag` is written (or writing it failed): caching may resume."""
+    _in_flight[(integration, tag)] -= 1
+    if _in_flight[(integration, tag)] <= 0:
+        del _in_flight[(integration, tag)]
+
+
+def entity_tag(entity: str, external_id: str) -> str:
+    """The tag of cached answers containing one record, e.g. `documents:<id>` (the same
+    entity names as the change log)."""
+    return f"{entity}:{external_id}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +168,26 @@ class ResponseCache:
         """Drop every entry of one integration."""
         return await self.delete_pattern(f"cache:{integration}:*")
 
+    async def tagged_key(self, integration: str, key: str, tags: tuple[str, ...]) -> str:
+        """`key` bound to the current generation of each tag (see the module docstring)."""
+        tokens = [await self._token(integration, tag) for tag in sorted(tags)]
+        digest = hashlib.sha256("\x00".join([key, *tokens]).encode()).hexdigest()
+        return f"cache:{integration}:{digest}"
+
+    async def _token(self, integration: str, tag: str) -> str:
+        name = f"cachetag:{integration}:{tag}"
+        token = await self._store.cache_get(name)
+        if token is None:
+            token = secrets.token_hex(8).encode()
+            await self._store.cache_set(name, token, _TAG_TTL)
+        return token.decode()
+
+    async def invalidate_tag(self, integration: str, tag: str) -> None:
+        """Make every cached answer tagged `tag` unreachable (a new generation token)."""
+        await self._store.cache_set(
+            f"cachetag:{integration}:{tag}", secrets.token_hex(8).encode(), _TAG_TTL
+        )
+
     def get_stats(self, integration: str) -> CacheStats:
         return CacheStats(self._hits[integration], self._misses[integration])
 
@@ -137,6 +208,11 @@ class CacheLayer(httpx2.AsyncBaseTransport):
         if ttl <= 0 or request.method.upper() not in _CACHEABLE:
             return await self._inner.handle_async_request(request)
         key = generate_cache_key(ctx.integration, request)
+        tags = request.extensions.get(CACHE_TAGS)
+        if tags:
+            if any((ctx.integration, tag) in _in_flight for tag in tags):
+                return await self._inner.handle_async_request(request)
+            key = await self.cache.tagged_key(ctx.integration, key, tuple(tags))
         ctx.cache_lookup = True  # a miss is a lookup without a hit (metrics count both)
         cached = await self.cache.get(ctx.integration, key)
         if cached is not None:

@@ -15,6 +15,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
+from integrations.core.cache import CACHE_TAGS, entity_tag
+from integrations.core.context import Priority
 from integrations.core.payloads import read_model
 from integrations.core.urls import quote_segment
 from integrations.errors import NotFoundError
@@ -93,13 +95,14 @@ async def list_documents(
     *,
     page: int = 1,
     count: int = 50,
+    priority: Priority = "interactive",
 ) -> list[DocumentListItem]:
     """One page of documents (1-based `page`, `count` clamped to 1-100) matching `filters`.
     PandaDoc returns no total: a page shorter than `count` is the last one."""
     params: dict[str, Any] = {"page": max(1, page), "count": _count(count)}
     params |= (filters or DocumentFilter()).params()
     response = await client.request(
-        "GET", DOCS, operation="list_documents", params=params, cache_ttl=LIVE
+        "GET", DOCS, operation="list_documents", params=params, cache_ttl=LIVE, priority=priority
     )
     return read_model(response, DocumentList).results
 
@@ -109,13 +112,14 @@ async def iter_documents(
     filters: DocumentFilter | None = None,
     *,
     count: int = MAX_COUNT,
+    priority: Priority = "interactive",
 ) -> AsyncIterator[DocumentListItem]:
     """Every document matching `filters`, page after page, until a page comes back with
     fewer than `count` items (documents changing meanwhile may shift between pages)."""
     size = _count(count)
     page = 1
     while True:
-        items = await list_documents(client, filters, page=page, count=size)
+        items = await list_documents(client, filters, page=page, count=size, priority=priority)
         for item in items:
             yield item
         if len(items) < size:
@@ -124,17 +128,25 @@ async def iter_documents(
 
 
 async def get_document_details(
-    client: PandaDocIntegration, document_id: str, *, wait_timeout: float = DEFAULT_TIMEOUT_S
+    client: PandaDocIntegration,
+    document_id: str,
+    *,
+    wait_timeout: float = DEFAULT_TIMEOUT_S,
+    priority: Priority = "interactive",
 ) -> DocumentDetails:
     """Recipients (with completion), tokens, fields, pricing, metadata. Waits while the
-    document is still processing (409) for up to `wait_timeout` seconds."""
+    document is still processing (409) for up to `wait_timeout` seconds.
+
+    Cached for the spec's `cache_ttl_seconds` (0 by default: not cached) under the tag
+    `documents:<id>`, which the document's next webhook or reconciled change invalidates."""
 
     async def once() -> DocumentDetails:
         response = await client.request(
             "GET",
             f"{DOCS}/{quote_segment(document_id)}/details",
             operation="get_document_details",
-            cache_ttl=LIVE,
+            priority=priority,
+            extensions={CACHE_TAGS: (entity_tag("documents", document_id),)},
         )
         return read_model(response, DocumentDetails)
 

@@ -18,6 +18,7 @@ the download endpoints' 202 ("PDF not ready"), so that answer always carries it.
 
 from __future__ import annotations
 
+import random
 from collections.abc import Iterable
 from typing import Any
 
@@ -101,6 +102,9 @@ class PandaDocSimulator(Simulator):
         self.hub = WebhookHub(
             self.emitter, lambda: self.state.gen.uuid(), lambda: self.state.gen.short_id()
         )
+        # Its own seeded stream, so losing events never shifts the ids or faults of a run.
+        self._drops = random.Random(f"{seed}:webhook-drops")
+        self.hub.drop = lambda: self._drops.random() < self.config.webhook_drop_rate
         self.state.notify = self._publish
         self.error_body = self._error_body
         self.too_many = self._too_many
@@ -133,6 +137,7 @@ class PandaDocSimulator(Simulator):
         self.api_keys = set(self._initial_keys)
         self.state.reset()
         self.hub.clear()
+        self._drops.seed(f"{self.seed}:webhook-drops")
         self._apply_config()
 
     async def _advanced(self, seconds: float) -> None:

@@ -74,6 +74,11 @@ def register_control_routes(sim: PandaDocSimulator) -> None:
         except (ValidationError, TypeError, ValueError) as exc:
             return JSONResponse({"detail": str(exc)}, status_code=422)
 
+    @router.get("/webhooks/dropped")
+    async def dropped_webhooks() -> dict[str, Any]:
+        """Events lost on purpose (`webhook_drop_rate`), oldest first."""
+        return {"items": list(sim.hub.dropped)}
+
     @router.get("/outbox")
     async def outbox() -> dict[str, Any]:
         """Simulated notification emails/SMS (none for silently sent documents)."""

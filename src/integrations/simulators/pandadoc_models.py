@@ -107,6 +107,8 @@ class PandaDocConfig(BaseModel):
     payment_app_connected: bool = True
     https_webhooks_only: bool = True
     webhook_retry_delays: list[float] = Field(default_factory=list)
+    # Share of webhook events never sent (seeded): what reconciliation exists to heal.
+    webhook_drop_rate: float = Field(default=0.0, ge=0, le=1)
     default_order_by: str = "date_status_changed"
 
 

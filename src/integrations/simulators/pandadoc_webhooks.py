@@ -5,6 +5,10 @@ raw body)>` to the subscription URL and sends `X-PandaDoc-Webhook-Event-Id`, sta
 retries, as the receiver's dedupe key (BRIEF §1.9). The body is a JSON array of
 `{event, data}` objects. Whether PandaDoc retries automatically is uncertain, so the retry
 schedule is the emitter's `retry_delays` (default: none, one attempt).
+
+A hub can be told to lose events (`drop`): a dropped event reaches no subscription at all,
+as when the vendor never sends it, and is listed in `dropped` so tests can tell which
+changes only a reconciliation will find.
 """
 
 from __future__ import annotations
@@ -75,6 +79,8 @@ class WebhookHub:
         self.new_key = new_key
         self.workspace_id = ""
         self.subscriptions: dict[str, Subscription] = {}
+        self.drop: Callable[[], bool] = lambda: False
+        self.dropped: list[dict[str, Any]] = []
 
     def create(self, body: dict[str, Any]) -> Subscription:
         sub = Subscription(
@@ -105,7 +111,11 @@ class WebhookHub:
     async def publish(self, event: str, data_for: Callable[[list[str]], dict[str, Any]]) -> int:
         """Deliver `event` to each matching subscription (and to the kit's own target if
         one is set, with the full payload); `data_for(payload)` builds the `data` object.
-        Returns how many deliveries were made."""
+        Returns how many deliveries were made (none for an event `drop` chose to lose)."""
+        if self.drop():
+            data = data_for([])
+            self.dropped.append({"event": event, "document_id": data.get("id"), **_dates(data)})
+            return 0
         count = 0
         for sub in list(self.subscriptions.values()):
             if not sub.active or event not in sub.triggers:
@@ -131,3 +141,8 @@ class WebhookHub:
 
     def clear(self) -> None:
         self.subscriptions.clear()
+        self.dropped.clear()
+
+
+def _dates(data: dict[str, Any]) -> dict[str, Any]:
+    return {"status": data.get("status"), "date_modified": data.get("date_modified")}
