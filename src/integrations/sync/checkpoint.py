@@ -16,6 +16,8 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from integrations.changes import hold_change_lock
+from integrations.changes.batch import record_batch
 from integrations.storage.db import Database
 from integrations.storage.tables_sync import SyncStateRow
 from integrations.sync.context import MapContext, RecordNote
@@ -81,19 +83,22 @@ async def commit_batch(
     now: dt.datetime,
     cursor: dt.datetime | None,
     checkpoint: Callable[[dt.datetime | None], dict[str, Any] | None],
+    run_id: int | str | None = None,
 ) -> BatchResult:
     """Map and upsert `records`, then store the cursor and `checkpoint(cursor)`, all in one
     transaction. The cursor stored is the later of `cursor` and the batch's highest
     `cursor_field` value (and never earlier than the stored one); it is returned as
     `high_water`. Records whose mapper raised `RecordProblem` are counted as failed and
-    noted; any other exception rolls the whole batch back."""
+    noted; any other exception rolls the whole batch back. Created and changed records are
+    appended to the change log (source `sync`, the run id) in the same transaction."""
     result = BatchResult(high_water=cursor)
     async with db.sessions.begin() as session:
+        await hold_change_lock(session)  # before any row lock: see integrations.changes.log
         context = MapContext(session, integration, stream.name)
         rows: dict[str, dict[str, Any]] = {}
         for record in records:
             await _map_one(stream, record, context, rows, result)
-        await _upsert(session, integration, stream, rows, now, result)
+        await _upsert(session, integration, stream, rows, now, result, run_id)
         mark = result.high_water
         await _store_state(session, integration, stream.name, mark, checkpoint(mark), now)
     result.notes.extend(context.notes)
@@ -135,15 +140,23 @@ async def _upsert(
     rows: dict[str, dict[str, Any]],
     now: dt.datetime,
     result: BatchResult,
+    run_id: int | str | None,
 ) -> None:
     if not rows:
         return
     table: Any = stream.table
     key = getattr(table, stream.key_column)
+    names = sorted({name for values in rows.values() for name in values})
     found = await session.execute(
-        select(key, table.id).where(table.integration == integration, key.in_(list(rows)))
+        select(key, table.id, *(getattr(table, name) for name in names)).where(
+            table.integration == integration, key.in_(list(rows))
+        )
     )
-    existing: dict[str, int] = {str(ext): int(pk) for ext, pk in found.all()}
+    existing: dict[str, int] = {}
+    before: dict[str, dict[str, Any]] = {}
+    for ext, pk, *current in found.all():
+        existing[str(ext)] = int(pk)
+        before[str(ext)] = dict(zip(names, current, strict=True))
     stamp = {"last_sync_at": now, "updated_at": now}
     inserts = [
         {**values, **stamp, "integration": integration, stream.key_column: ext, "created_at": now}
@@ -159,6 +172,15 @@ async def _upsert(
         await session.execute(update(table), updates)
     result.created += len(inserts)
     result.updated += len(updates)
+    await record_batch(
+        session,
+        integration=integration,
+        entity=table.__tablename__,
+        before=before,
+        after=rows,
+        source="sync",
+        source_id=None if run_id is None else f"sync_run:{run_id}",
+    )
 
 
 async def _store_state(

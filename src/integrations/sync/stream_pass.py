@@ -140,6 +140,7 @@ class StreamPass:
             now=engine.now(),
             cursor=cursor,
             checkpoint=checkpoint,
+            run_id=self.summary.run_id,
         )
         self.high_water = result.high_water
         self._count(result, len(batch))
