@@ -30,7 +30,13 @@ from pydantic import (
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, SettingsError
 
 from integrations.errors import ConfigError
-from integrations.ops_config import AlertSettings, JobSettings, MetricsSettings, RetentionSettings
+from integrations.ops_config import (
+    AlertSettings,
+    ChangeEventSettings,
+    JobSettings,
+    MetricsSettings,
+    RetentionSettings,
+)
 
 __all__ = [
     "ApiSettings",
@@ -227,6 +233,7 @@ class Settings(BaseSettings):
     mcp: McpSettings = Field(default_factory=McpSettings)
     metrics: MetricsSettings = Field(default_factory=MetricsSettings)
     alerts: AlertSettings = Field(default_factory=AlertSettings)
+    change_events: ChangeEventSettings = Field(default_factory=ChangeEventSettings)
     jobs: JobSettings = Field(default_factory=JobSettings)
     retention: RetentionSettings = Field(default_factory=RetentionSettings)
     otel_enabled: bool = False

@@ -11,7 +11,13 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, SecretStr
 
-__all__ = ["AlertSettings", "JobSettings", "MetricsSettings", "RetentionSettings"]
+__all__ = [
+    "AlertSettings",
+    "ChangeEventSettings",
+    "JobSettings",
+    "MetricsSettings",
+    "RetentionSettings",
+]
 
 
 class MetricsSettings(BaseModel):
@@ -50,6 +56,23 @@ class AlertSettings(BaseModel):
     email_to: list[str] = Field(default_factory=list)
 
 
+class ChangeEventSettings(BaseModel):
+    """Outbound change events (`/api/v1/event-subscriptions`): delivery retries and targets.
+
+    A failed delivery is retried after a full-jitter wait (`uniform(0, min(cap, base *
+    2**n))` seconds) up to `max_attempts` tries, then dead. Destinations follow the alert
+    webhook's rules: https to a public address, unless the host is in `allowed_private_hosts`.
+    The delivery job runs on `INTEGRATIONS_JOBS__CHANGE_DELIVERY_CRON`.
+    """
+
+    max_attempts: int = Field(default=8, ge=1, le=100)
+    backoff_base_seconds: float = Field(default=1.0, gt=0, le=3600)
+    backoff_cap_seconds: float = Field(default=300.0, gt=0, le=86_400)
+    timeout_seconds: float = Field(default=10.0, gt=0, le=300)
+    batch_size: int = Field(default=200, ge=1, le=10_000)
+    allowed_private_hosts: list[str] = Field(default_factory=list)
+
+
 class JobSettings(BaseModel):
     """Background jobs: which runner, how many at once, and how failed jobs are retried.
 
@@ -70,6 +93,8 @@ class JobSettings(BaseModel):
     health_check_cron: str = "*/5 * * * *"
     metrics_cron: str = "*/5 * * * *"
     cleanup_cron: str = "17 3 * * *"
+    # Seconds as a sixth field: change events go out within seconds, not minutes.
+    change_delivery_cron: str = "* * * * * */5"
 
 
 class RetentionSettings(BaseModel):

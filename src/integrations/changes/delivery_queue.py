@@ -36,7 +36,7 @@ def filter_condition(filters: Sequence[str]) -> ColumnElement[bool]:
     clauses: list[ColumnElement[bool]] = []
     for text in filters:
         integration, entity = parse_filter(text)
-        parts = [true()]
+        parts: list[ColumnElement[bool]] = [true()]
         if integration != "*":
             parts.append(C.integration == integration)
         if entity != "*":

@@ -37,7 +37,7 @@ __all__ = [
     "subscription_payload",
 ]
 
-_SECRET_PREFIX = "whsec_"
+_SECRET_PREFIX = "whsec_"  # noqa: S105 - the format's prefix, not a secret
 _MIN_KEY_BYTES = 24
 
 
