@@ -25,6 +25,8 @@ from integrations.api.routes import (
 )
 from integrations.api.routes.actions import router as actions_router
 from integrations.api.routes.alerts import router as alerts_router
+from integrations.api.routes.changes import router as changes_router
+from integrations.api.routes.event_subscriptions import router as event_subscriptions_router
 from integrations.api.routes.integration_health import router as integration_health_router
 from integrations.api.routes.nicednb_manual_entries import router as nicednb_manual_router
 from integrations.api.routes.prometheus import router as prometheus_router
@@ -103,6 +105,8 @@ def create_app(
     app.include_router(prometheus_router)
     app.include_router(nicednb_manual_router)
     app.include_router(sync_router)
+    app.include_router(changes_router)
+    app.include_router(event_subscriptions_router)
     app.include_router(practicepanther_oauth.router)
     app.include_router(practicepanther_oauth.callback_router)
     app.router.routes.append(McpMount(MCP_PATH, app=mcp_http, name="mcp"))
