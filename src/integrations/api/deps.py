@@ -62,11 +62,14 @@ WebhooksDep = Annotated[WebhookRuntime, Depends(get_webhooks)]
 async def require_admin(
     services: Services,
     credentials: HTTPAuthorizationCredentials | None,
+    *,
+    scope: str | None = None,
 ) -> str:
     """The caller's admin identity; 401 without a valid `Authorization: Bearer` token.
 
     The bootstrap token from `INTEGRATIONS_ADMIN_TOKEN` is compared in constant time; other
-    tokens were made by `integrations admin create-token` and are stored hashed.
+    tokens were made by `integrations admin create-token` and are stored hashed. A route that
+    passes `scope` also accepts tokens limited to that scope (e.g. `changes:read`).
     """
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise UnauthorizedError("missing bearer token: send Authorization: Bearer <admin token>")
@@ -77,7 +80,7 @@ async def require_admin(
     ):
         return "admin"
     async with services.db.sessions.begin() as session:
-        name = await AdminTokenRepository(session).verify(presented)
+        name = await AdminTokenRepository(session).verify(presented, scope=scope)
     if name is None:
         raise UnauthorizedError("invalid or revoked admin token")
     return f"token:{name}"

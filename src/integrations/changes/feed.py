@@ -25,6 +25,7 @@ class ChangePage:
 
     changes: tuple[ChangeEvent, ...]
     next_cursor: int
+    has_more: bool = False
 
 
 async def read_changes(
@@ -45,6 +46,10 @@ async def read_changes(
         query = query.where(ChangeRow.integration == integration)
     if entity:
         query = query.where(ChangeRow.entity == entity)
-    rows = (await session.scalars(query.order_by(ChangeRow.id).limit(limit))).all()
-    changes = tuple(ChangeEvent.from_row(row) for row in rows)
-    return ChangePage(changes=changes, next_cursor=changes[-1].cursor if changes else after)
+    rows = (await session.scalars(query.order_by(ChangeRow.id).limit(limit + 1))).all()
+    changes = tuple(ChangeEvent.from_row(row) for row in rows[:limit])
+    return ChangePage(
+        changes=changes,
+        next_cursor=changes[-1].cursor if changes else after,
+        has_more=len(rows) > limit,
+    )

@@ -8,7 +8,7 @@ import typer
 
 from integrations.cli.common import console, fail, load_cli_settings, run_async
 from integrations.services import Services
-from integrations.storage.repositories.admin_tokens import AdminTokenRepository
+from integrations.storage.repositories.admin_tokens import TOKEN_SCOPES, AdminTokenRepository
 
 __all__ = ["app"]
 
@@ -16,16 +16,24 @@ app = typer.Typer(help="Admin API tokens.", no_args_is_help=True)
 
 
 @app.command("create-token")
-def create_token(name: str = typer.Option("cli", help="a name to recognise the token by")) -> None:
+def create_token(
+    name: str = typer.Option("cli", help="a name to recognise the token by"),
+    scope: str | None = typer.Option(
+        None, help="limit the token to one scope: changes:read opens only the changes feed"
+    ),
+) -> None:
     """Create an admin API token; it is printed once and only its hash is stored."""
     if not name.strip() or len(name) > 128:
         fail("--name must be 1 to 128 characters", code=2)
+    if scope is not None and scope not in TOKEN_SCOPES:
+        fail(f"--scope must be one of: {', '.join(TOKEN_SCOPES)}", code=2)
     services = Services(load_cli_settings())
 
     async def create() -> str:
         try:
             async with services.db.sessions.begin() as session:
-                return (await AdminTokenRepository(session).create(name=name)).token
+                created = await AdminTokenRepository(session).create(name=name, scope=scope)
+                return created.token
         finally:
             await services.close()
 

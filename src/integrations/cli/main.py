@@ -10,6 +10,7 @@ from integrations import __version__
 from integrations.cli import admin_cmd, config_cmd, data_cmd, db_cmd, secrets_cmd, webhooks_cmd
 from integrations.cli.alerts_cmd import app as alerts_app
 from integrations.cli.call_cmd import call
+from integrations.cli.changes_cmd import app as changes_app
 from integrations.cli.common import console, load_cli_settings, upgrade_database
 from integrations.cli.health_cmd import health
 from integrations.cli.mcp_cmd import mcp
@@ -33,6 +34,7 @@ app.add_typer(secrets_cmd.app, name="secrets")
 app.add_typer(webhooks_cmd.app, name="webhooks")
 app.add_typer(alerts_app, name="alerts")
 app.add_typer(data_cmd.app, name="data")
+app.add_typer(changes_app, name="changes")
 app.command("simulate")(simulate)
 app.command("mcp")(mcp)
 app.command("health")(health)

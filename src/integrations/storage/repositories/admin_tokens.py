@@ -2,6 +2,10 @@
 
 A token reads `itk_<id>_<secret>`: the id finds the row through the primary key, and the
 hash of the secret is compared in constant time, so a lookup leaks neither timing nor tokens.
+
+A token may be scoped (`TOKEN_SCOPES`): a `changes:read` token is for a consumer of the changes
+feed and verifies only where the caller asks for that scope; every other admin route asks for
+none, so it refuses the token as if it did not exist.
 """
 
 from __future__ import annotations
@@ -16,9 +20,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from integrations.storage.tables import AdminTokenRow, utcnow
 
-__all__ = ["AdminTokenRepository", "CreatedToken", "hash_secret"]
+__all__ = ["TOKEN_SCOPES", "AdminTokenRepository", "CreatedToken", "hash_secret"]
 
 PREFIX = "itk"
+TOKEN_SCOPES: tuple[str, ...] = ("changes:read",)
 
 
 def hash_secret(secret: str) -> str:
@@ -33,6 +38,7 @@ class CreatedToken:
     id: str
     name: str
     token: str
+    scope: str | None = None
 
 
 class AdminTokenRepository:
@@ -41,16 +47,22 @@ class AdminTokenRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def create(self, *, name: str) -> CreatedToken:
-        """Create a token named `name` and return it in clear, once."""
+    async def create(self, *, name: str, scope: str | None = None) -> CreatedToken:
+        """Create a token named `name` (full admin, or limited to `scope`); shown once."""
+        if scope is not None and scope not in TOKEN_SCOPES:
+            raise ValueError(f"scope must be one of {TOKEN_SCOPES}")
         token_id = secrets.token_hex(8)
         secret = secrets.token_urlsafe(32)
-        self._session.add(AdminTokenRow(id=token_id, name=name, token_hash=hash_secret(secret)))
+        self._session.add(
+            AdminTokenRow(id=token_id, name=name, token_hash=hash_secret(secret), scope=scope)
+        )
         await self._session.flush()
-        return CreatedToken(id=token_id, name=name, token=f"{PREFIX}_{token_id}_{secret}")
+        token = f"{PREFIX}_{token_id}_{secret}"
+        return CreatedToken(id=token_id, name=name, token=token, scope=scope)
 
-    async def verify(self, token: str) -> str | None:
-        """The token's name when it is valid and not revoked, else None."""
+    async def verify(self, token: str, *, scope: str | None = None) -> str | None:
+        """The token's name when it is valid, not revoked, and either a full admin token or
+        scoped to `scope`; else None (a scoped token never passes where no scope is asked)."""
         prefix, _, rest = token.partition("_")
         token_id, _, secret = rest.partition("_")
         if prefix != PREFIX or not token_id or not secret:
@@ -59,6 +71,8 @@ class AdminTokenRepository:
         expected = row.token_hash if row is not None else hash_secret("")
         matches = hmac.compare_digest(expected, hash_secret(secret))
         if row is None or not matches or row.revoked_at is not None:
+            return None
+        if row.scope is not None and row.scope != scope:
             return None
         now = utcnow()
         # Written at most once a minute: a write per admin read would contend on SQLite.
