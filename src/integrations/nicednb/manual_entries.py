@@ -4,7 +4,8 @@ The manual-entry fallback of NICE D&B: an operator enters what a customer told t
 business registration certificate) through `POST /api/v1/integrations/nicednb/manual-entries`,
 and searches answer with it, flagged `source=manual`, when NICE D&B fails with nothing cached
 or finds nothing. The business number is validated (10 digits, check digit) before a row is
-written; a second entry for the same number replaces the first.
+written; a second entry for the same number replaces the first. Each entry that changes
+the stored company appends a `company_entries` change (source `manual`) in its transaction.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import select
 
+from integrations.changes import record_change
+from integrations.changes.snapshot import changed_fields, public_fields
 from integrations.nicednb.business_number import (
     business_number_problem,
     normalise_business_number,
@@ -72,11 +75,25 @@ async def save_manual_entry(
         )
         row = (await session.scalars(query)).first()
         replaced = row is not None
+        fields = entry.model_dump()
+        before = {name: getattr(row, name) for name in fields} if row is not None else None
         if row is None:
             row = ManualCompanyRow(business_number=entry.business_number)
             session.add(row)
         for field, value in entry.model_dump(exclude={"business_number"}).items():
             setattr(row, field, value)
+        if changed := changed_fields(before, fields):
+            await record_change(
+                session,
+                integration="nicednb",
+                entity="company_entries",
+                external_id=entry.business_number,
+                kind="updated" if replaced else "created",
+                changed_fields=changed,
+                source="manual",
+                source_id=entered_by,
+                data=public_fields(fields),
+            )
         row.entered_by = entered_by
         row.updated_at = utcnow()
         await session.flush()

@@ -12,6 +12,10 @@ can be repeated and arrive out of order, and the worker runs several at once, so
   move a document out of a terminal state (e.g. a revert to draft).
 
 `document_deleted` sets the pseudo-status `document.deleted`, which nothing older undoes.
+
+Each notification that changes the row appends a change (`documents`: created, updated with
+the fields that differ, or deleted) in the same transaction; a repeated or stale one appends
+nothing. Reconciliation applies what it finds through this same path with its own `source`.
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ from sqlalchemy import Table, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from integrations.changes import record_change
+from integrations.changes.snapshot import changed_fields, public_fields
 from integrations.logging import get_logger
 from integrations.pandadoc.events import DocumentEventData, Trigger, parse_notifications
 from integrations.pandadoc.models import DocumentRecipient, DocumentStatus
@@ -34,6 +40,16 @@ __all__ = ["DELETED", "apply_document_events", "register", "should_apply", "stat
 
 DELETED = "document.deleted"
 _log = get_logger()
+# The columns a change reports (the feed's `data` and `changed_fields`).
+_PUBLIC = (
+    "name",
+    "status",
+    "recipients",
+    "date_created",
+    "date_modified",
+    "date_completed",
+    "last_event",
+)
 # How far along its lifecycle a status is; equal-time notifications never go down this.
 _RANK: dict[str, int] = {
     DocumentStatus.UPLOADED: 0,
@@ -104,12 +120,13 @@ def _merge_completion(stored: list[Any], incoming: list[dict[str, Any]]) -> list
     return merged
 
 
-async def _locked_row(session: AsyncSession, document_id: str) -> DocumentRow:
+async def _locked_row(session: AsyncSession, document_id: str) -> tuple[DocumentRow, bool]:
+    """The document's row, locked, and whether this call created it."""
     table = cast(Table, DocumentRow.__table__)
     dialect = session.get_bind().dialect.name
     now = utcnow()
     insert = (sqlite.insert if dialect == "sqlite" else postgresql.insert)(table)
-    await session.execute(
+    inserted = await session.execute(
         insert.values(
             integration="pandadoc",
             external_id=document_id,
@@ -126,13 +143,46 @@ async def _locked_row(session: AsyncSession, document_id: str) -> DocumentRow:
         .with_for_update()
     )
     assert row is not None
-    return row
+    return row, bool(getattr(inserted, "rowcount", 0))
+
+
+def _snapshot(row: DocumentRow) -> dict[str, Any]:
+    return {name: getattr(row, name) for name in _PUBLIC}
 
 
 async def _apply(
-    session: AsyncSession, event: str, doc: DocumentEventData, data: dict[str, Any]
+    session: AsyncSession,
+    note: tuple[str, DocumentEventData, dict[str, Any]],
+    *,
+    source: str,
+    source_id: str | None,
 ) -> bool:
-    row = await _locked_row(session, doc.id)
+    """Apply one notification and record the change it made; whether it was applied."""
+    event, doc, data = note
+    row, created = await _locked_row(session, doc.id)
+    before = None if created else _snapshot(row)
+    applied = _update(row, event, doc, data)
+    after = _snapshot(row)
+    fields = changed_fields(before, after)
+    if fields:
+        deleted = event == Trigger.DOCUMENT_DELETED
+        await record_change(
+            session,
+            integration="pandadoc",
+            entity="documents",
+            external_id=doc.id,
+            kind="created" if created else "deleted" if deleted else "updated",
+            changed_fields=fields,
+            source=source,
+            source_id=source_id,
+            data=public_fields(after),
+        )
+    return applied
+
+
+def _update(
+    row: DocumentRow, event: str, doc: DocumentEventData, data: dict[str, Any]
+) -> bool:
     status = DELETED if event == Trigger.DOCUMENT_DELETED else (doc.status or row.status)
     recipients = [_recipient(r) for r in doc.recipients]
     if not should_apply(row.status, row.date_modified, status, doc.date_modified):
@@ -154,15 +204,19 @@ async def _apply(
     return True
 
 
-async def apply_document_events(event: InboxEvent, session: AsyncSession) -> None:
+async def apply_document_events(
+    event: InboxEvent, session: AsyncSession, *, source: str = "webhook"
+) -> None:
     """Upsert a `documents` row for every document notification of one delivery (runs in
-    the transaction that marks the delivery processed)."""
+    the transaction that marks the delivery processed); `source` names who found the change."""
     for note in parse_notifications(event.payload):
         doc = note.document()
         if doc is None:
             _log.debug("pandadoc.webhook_skipped", event_id=event.event_id, trigger=note.event)
             continue
-        applied = await _apply(session, note.event, doc, note.data)
+        applied = await _apply(
+            session, (note.event, doc, note.data), source=source, source_id=event.event_id
+        )
         _log.info(
             "pandadoc.document_event_applied" if applied else "pandadoc.document_event_stale",
             event_id=event.event_id,
