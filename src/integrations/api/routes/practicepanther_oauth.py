@@ -73,8 +73,12 @@ def check_redirect_uri(uri: str, *, production: bool) -> None:
         )
 
 
-async def _client(request: Request) -> PracticePantherIntegration:
-    factory: IntegrationFactory = request.app.state.factory
+async def _client(request: Request, services: Services) -> PracticePantherIntegration:
+    """The process factory's client (one is made on first use when the lifespan did not
+    run, as `deps.get_webhooks` does), so tokens it refreshes are the ones calls use."""
+    factory: IntegrationFactory | None = getattr(request.app.state, "factory", None)
+    if factory is None:
+        factory = request.app.state.factory = IntegrationFactory(services)
     client = await factory.get("practicepanther")
     if not isinstance(client, PracticePantherIntegration):  # pragma: no cover - registry bug
         raise TypeError("the practicepanther client is not PracticePantherIntegration")
@@ -97,7 +101,7 @@ async def start(
     _: AdminPrincipal,
     redirect: Annotated[bool, Query(description="answer 302 to the authorize URL")] = False,
 ) -> Any:
-    client = await _client(request)
+    client = await _client(request, services)
     redirect_uri = client.redirect_uri or str(request.url_for("practicepanther_oauth_callback"))
     check_redirect_uri(redirect_uri, production=services.settings.is_production)
     state = new_state()
@@ -135,7 +139,7 @@ async def callback(
         )
     if not code:
         raise OAuthStateError("the callback has no code", field="code", reason="missing")
-    client = await _client(request)
+    client = await _client(request, services)
     try:
         tokens = await client.exchange_code(code, redirect_uri)
     except ProviderError as exc:
