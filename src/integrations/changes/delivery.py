@@ -8,6 +8,9 @@ duplicates; `type` = `change.<entity>.<kind>`), redirects are not followed, and 
 destination is checked against the allow-list before each run's first send to it.
 Retry, order and dead-letter rules are `delivery_policy`'s.
 
+Besides its schedule (`INTEGRATIONS_JOBS__CHANGE_DELIVERY_CRON`, every 5 s), the job is
+deferred after each committed change by `nudge_on_change`, which each job worker installs.
+
 The job holds the lock `change_delivery`, so however many workers run, one process sends
 and no delivery goes out twice at once; a worker killed mid-send leaves the row pending
 and the next run sends it again (at-least-once: receivers dedupe on `webhook-id`).
@@ -27,6 +30,7 @@ import httpx2
 
 from integrations.changes.delivery_policy import DeliveryPolicy, decide, event_type
 from integrations.changes.delivery_queue import due_heads, fan_out, record_attempt
+from integrations.changes.log import ChangeEvent, on_change
 from integrations.core.clock import Clock, SystemClock
 from integrations.jobs.context import JobContext
 from integrations.jobs.registry import job
@@ -36,9 +40,16 @@ from integrations.telemetry.alert_channels import UnsafeDestinationError, check_
 from integrations.webhooks.schemes import sign_standard
 
 if TYPE_CHECKING:
+    from integrations.jobs.runner import JobRunner
     from integrations.services import Services
 
-__all__ = ["ChangeDispatcher", "DispatchReport", "change_delivery", "event_body"]
+__all__ = [
+    "ChangeDispatcher",
+    "DispatchReport",
+    "change_delivery",
+    "event_body",
+    "nudge_on_change",
+]
 
 _log = get_logger()
 _MAX_ROUNDS = 1000
@@ -206,3 +217,35 @@ async def change_delivery(ctx: JobContext) -> None:
             retrying=report.retrying,
             dead=report.dead,
         )
+
+
+def nudge_on_change(runner: JobRunner) -> Callable[[], None]:
+    """Defer `change_delivery` into `runner` after each committed change, so events leave
+    within a job pickup rather than a schedule tick; returns the unsubscribe function.
+
+    One defer in flight covers every change committed before it completes (the job reads
+    the whole log), and the job's queueing lock keeps at most one run queued.
+    """
+    in_flight: set[asyncio.Task[str | None]] = set()
+
+    def listener(change: ChangeEvent) -> None:
+        if in_flight:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # a change written outside the worker's loop: the schedule sends it
+            return
+        task = loop.create_task(runner.defer("change_delivery"))
+        in_flight.add(task)
+        task.add_done_callback(_forget(in_flight))
+
+    return on_change(listener)
+
+
+def _forget(in_flight: set[asyncio.Task[str | None]]) -> Callable[[asyncio.Task[str | None]], None]:
+    def done(task: asyncio.Task[str | None]) -> None:
+        in_flight.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            _log.warning("changes.nudge_failed", error=repr(task.exception()))
+
+    return done

@@ -11,8 +11,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from integrations.changes import delivery as change_delivery
 from integrations.jobs import builtin as _builtin  # noqa: F401 - registers the platform's jobs
 from integrations.jobs.runner import JobRunner, runner_for
 from integrations.logging import get_logger
@@ -49,6 +51,7 @@ class JobWorker:
         self._stop = asyncio.Event()
         self._grace = grace_seconds
         self._tasks: list[asyncio.Task[None]] = []
+        self._unnudge: Callable[[], None] | None = None
 
     def start(self) -> None:
         """Start the workers (and the embedded scheduler) in the background."""
@@ -60,6 +63,8 @@ class JobWorker:
 
             scheduler = PeriodicScheduler(self.runner)
             self._tasks.append(asyncio.create_task(scheduler.run(self._stop)))
+        # Each committed change defers `change_delivery` (registered by the import above).
+        self._unnudge = change_delivery.nudge_on_change(self.runner)
         _log.info("jobs.worker_started", runner=type(self.runner).__name__)
 
     async def wait(self) -> None:
@@ -69,6 +74,8 @@ class JobWorker:
     async def stop(self) -> None:
         """Stop taking jobs, let those in progress finish, then release the runner."""
         self._stop.set()
+        if self._unnudge is not None:
+            self._unnudge()
         if self._tasks:
             _done, pending = await asyncio.wait(self._tasks, timeout=self._grace)
             for task in pending:

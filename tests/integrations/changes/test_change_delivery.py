@@ -3,6 +3,7 @@ outage in per-entity order and never twice, 4xx final, dead letters (virtual clo
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import random
 import time
@@ -12,10 +13,12 @@ import pytest
 from sqlalchemy import func, select
 
 from integrations.changes import record_change
-from integrations.changes.delivery import ChangeDispatcher
+from integrations.changes.delivery import ChangeDispatcher, nudge_on_change
 from integrations.changes.subscriptions import SubscriptionRepository, new_secret
 from integrations.config import Settings
 from integrations.core.clock import VirtualClock
+from integrations.jobs import JOBS
+from integrations.jobs.embedded import EmbeddedRunner
 from integrations.ops_config import ChangeEventSettings
 from integrations.services import Services
 from integrations.storage.db import Database
@@ -218,3 +221,25 @@ async def test_refused_destination_is_never_contacted(
     async with services.db.sessions() as session:
         row = (await session.scalars(select(ChangeDeliveryRow))).one()
     assert row.last_error is not None and "destination refused" in row.last_error
+
+
+async def test_a_committed_change_nudges_the_job_on_the_runner(
+    outbound: Services, receiver: tuple[ChangeReceiver, str]
+) -> None:
+    """With the nudge installed, a committed change defers `change_delivery`, and the
+    embedded runner's run delivers it (no schedule tick involved)."""
+    app, url = receiver
+    runner = EmbeddedRunner(outbound, object(), jobs={"change_delivery": JOBS["change_delivery"]})  # type: ignore[arg-type]
+    unsubscribe = nudge_on_change(runner)
+    try:
+        await subscribe(outbound, url, ["*:*"])
+        [cursor] = await record(outbound, ("pandadoc", "documents", "d1", "created"))
+        for _ in range(50):  # the defer runs as a task after the commit
+            if (await runner.queue_depth()).get("queued"):
+                break
+            await asyncio.sleep(0.01)
+        await runner.run_worker(until_idle=True)
+    finally:
+        unsubscribe()
+        await runner.close()
+    assert [b["data"]["cursor"] for _, b in app.accepted] == [cursor]
