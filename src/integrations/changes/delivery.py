@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 import httpx2
 
 from integrations.changes.delivery_policy import DeliveryPolicy, decide, event_type
-from integrations.changes.delivery_queue import due_heads, fan_out, record_attempt
+from integrations.changes.delivery_queue import Attempt, due_heads, fan_out, record_attempts
 from integrations.changes.log import ChangeEvent, on_change
 from integrations.core.clock import Clock, SystemClock
 from integrations.jobs.context import JobContext
@@ -146,22 +146,21 @@ class ChangeDispatcher:
     async def _store(
         self, results: list[tuple[int, int, int | None, str | None]], report: DispatchReport
     ) -> None:
-        now = self._now()
-        async with self._services.db.sessions.begin() as session:
-            for delivery_id, attempts, status, error in results:
-                decision = decide(attempts, status, error, self.policy, self._rng)
-                await record_attempt(
-                    session, delivery_id, decision=decision, status=status, now=now
+        attempts = []
+        for delivery_id, attempt, status, error in results:
+            decision = decide(attempt, status, error, self.policy, self._rng)
+            attempts.append(Attempt(delivery_id, attempt, status, decision))
+            if decision.outcome == "delivered":
+                report.delivered += 1
+            elif decision.outcome == "dead":
+                report.dead += 1
+                _log.warning(
+                    "changes.delivery_dead", delivery_id=delivery_id, reason=decision.reason
                 )
-                if decision.outcome == "delivered":
-                    report.delivered += 1
-                elif decision.outcome == "dead":
-                    report.dead += 1
-                    _log.warning(
-                        "changes.delivery_dead", delivery_id=delivery_id, reason=decision.reason
-                    )
-                else:
-                    report.retrying += 1
+            else:
+                report.retrying += 1
+        async with self._services.db.sessions.begin() as session:
+            await record_attempts(session, attempts, now=self._now())
 
     async def _send(
         self,

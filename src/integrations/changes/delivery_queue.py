@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, false, func, or_, select, true, update
@@ -26,7 +27,7 @@ from integrations.storage.tables_changes import (
     EventSubscriptionRow,
 )
 
-__all__ = ["due_heads", "fan_out", "filter_condition", "record_attempt", "replay"]
+__all__ = ["Attempt", "due_heads", "fan_out", "filter_condition", "record_attempts", "replay"]
 
 D, C = ChangeDeliveryRow, ChangeRow
 
@@ -104,26 +105,35 @@ async def due_heads(session: AsyncSession, *, now: dt.datetime, limit: int) -> l
     return list((await session.execute(statement)).all())
 
 
-async def record_attempt(
-    session: AsyncSession,
-    delivery_id: int,
-    *,
-    decision: DeliveryDecision,
-    status: int | None,
-    now: dt.datetime,
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """One attempt's result: the delivery, its attempt number, and what to store."""
+
+    delivery_id: int
+    attempts: int
+    status: int | None
+    decision: DeliveryDecision
+
+
+async def record_attempts(
+    session: AsyncSession, attempts: Sequence[Attempt], *, now: dt.datetime
 ) -> None:
-    """Store one attempt's result on its delivery row."""
-    values: dict[str, Any] = {
-        "attempts": D.attempts + 1,
-        "status": decision.outcome,
-        "last_status": status,
-        "last_error": decision.reason or None,
-    }
-    if decision.outcome == "delivered":
-        values["delivered_at"] = now
-    elif decision.outcome == "pending":
-        values["next_attempt_at"] = now + dt.timedelta(seconds=decision.wait)
-    await session.execute(update(D).where(D.id == delivery_id).values(**values))
+    """Store a round's results on their delivery rows, in one executemany UPDATE."""
+    if not attempts:
+        return
+    rows = [
+        {
+            "id": a.delivery_id,
+            "attempts": a.attempts,
+            "status": a.decision.outcome,
+            "last_status": a.status,
+            "last_error": a.decision.reason or None,
+            "delivered_at": now if a.decision.outcome == "delivered" else None,
+            "next_attempt_at": now + dt.timedelta(seconds=a.decision.wait),
+        }
+        for a in attempts
+    ]
+    await session.execute(update(D), rows)
 
 
 async def replay(
