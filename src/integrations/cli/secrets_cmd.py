@@ -39,5 +39,6 @@ def rotate() -> None:
     console.print(
         f"[green]re-encrypted {report.total} secret(s)[/]: "
         f"{report.integration_configs} configuration(s), {report.oauth_tokens} OAuth token(s), "
-        f"{report.webhook_subscriptions} webhook secret(s)"
+        f"{report.webhook_subscriptions} webhook secret(s), "
+        f"{report.event_subscriptions} event subscription secret(s)"
     )

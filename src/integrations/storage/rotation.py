@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from integrations.storage.crypto import SecretBox
 from integrations.storage.tables import IntegrationConfigRow, OAuthTokenRow
+from integrations.storage.tables_changes import EventSubscriptionRow
 from integrations.storage.tables_inbound import WebhookSubscriptionRow
 
 __all__ = ["RotationReport", "rotate_secrets"]
@@ -21,10 +22,16 @@ class RotationReport:
     integration_configs: int
     oauth_tokens: int
     webhook_subscriptions: int
+    event_subscriptions: int = 0
 
     @property
     def total(self) -> int:
-        return self.integration_configs + self.oauth_tokens + self.webhook_subscriptions
+        return (
+            self.integration_configs
+            + self.oauth_tokens
+            + self.webhook_subscriptions
+            + self.event_subscriptions
+        )
 
 
 async def rotate_secrets(session: AsyncSession, box: SecretBox) -> RotationReport:
@@ -48,5 +55,9 @@ async def rotate_secrets(session: AsyncSession, box: SecretBox) -> RotationRepor
             subscriptions += 1
         if sub.previous_secret:
             sub.previous_secret = box.rotate(sub.previous_secret)
+    events = 0
+    for destination in await session.scalars(select(EventSubscriptionRow).with_for_update()):
+        destination.secret_encrypted = box.rotate(destination.secret_encrypted)
+        events += 1
     await session.flush()
-    return RotationReport(configs, tokens, subscriptions)
+    return RotationReport(configs, tokens, subscriptions, events)

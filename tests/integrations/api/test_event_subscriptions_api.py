@@ -85,3 +85,22 @@ async def test_dead_letters_then_replay_delivers_them(
     assert sorted(b["data"]["cursor"] for _, b in app.accepted) == cursors
     left = await api.get(f"/api/v1/event-subscriptions/{sid}/deliveries?status=dead")
     assert left.json()["items"] == []
+
+
+async def test_update_rotate_and_delete(api: httpx2.AsyncClient) -> None:
+    """PATCH checks the URL again and answers a rotated secret once; DELETE then 404."""
+    created = await api.post(
+        "/api/v1/event-subscriptions",
+        json={"name": "app", "url": "http://127.0.0.1:9/x", "entities": ["*:*"]},
+    )
+    path = f"/api/v1/event-subscriptions/{created.json()['id']}"
+    refused = await api.patch(path, json={"url": "http://10.1.2.3/x"})
+    assert (refused.status_code, refused.json()["error"]["errors"][0]["field"]) == (422, "url")
+    rotated = await api.patch(path, json={"rotate_secret": True, "enabled": False})
+    assert rotated.status_code == 200 and rotated.json()["enabled"] is False
+    assert rotated.json()["secret"] not in (None, created.json()["secret"])
+    plain = await api.patch(path, json={"name": "renamed"})
+    assert plain.json()["name"] == "renamed" and "secret" not in plain.json()
+    assert (await api.patch(path, json={"bogus": 1})).status_code == 422
+    assert (await api.delete(path)).status_code == 204
+    assert (await api.get(path)).status_code == 404
