@@ -135,7 +135,9 @@ async def _locked_row(session: AsyncSession, document_id: str) -> tuple[Document
             raw={},
             created_at=now,
             updated_at=now,
-        ).on_conflict_do_nothing(index_elements=["integration", "external_id"])
+        )
+        .on_conflict_do_nothing(index_elements=["integration", "external_id"])
+        .returning(table.c.id)  # a row only when this insert made it (rowcount is unreliable)
     )
     row = await session.scalar(
         select(DocumentRow)
@@ -143,7 +145,7 @@ async def _locked_row(session: AsyncSession, document_id: str) -> tuple[Document
         .with_for_update()
     )
     assert row is not None
-    return row, bool(getattr(inserted, "rowcount", 0))
+    return row, inserted.first() is not None
 
 
 def _snapshot(row: DocumentRow) -> dict[str, Any]:
@@ -180,9 +182,7 @@ async def _apply(
     return applied
 
 
-def _update(
-    row: DocumentRow, event: str, doc: DocumentEventData, data: dict[str, Any]
-) -> bool:
+def _update(row: DocumentRow, event: str, doc: DocumentEventData, data: dict[str, Any]) -> bool:
     status = DELETED if event == Trigger.DOCUMENT_DELETED else (doc.status or row.status)
     recipients = [_recipient(r) for r in doc.recipients]
     if not should_apply(row.status, row.date_modified, status, doc.date_modified):

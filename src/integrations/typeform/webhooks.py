@@ -46,6 +46,7 @@ async def store_form_response(
         insert(FormResponseRow)
         .values(**key, response_type="partial" if partial else "completed", received_at=utcnow())
         .on_conflict_do_nothing(index_elements=list(key))
+        .returning(FormResponseRow.id)  # a row only when this insert made it
     )
     row = await session.scalar(
         select(FormResponseRow)
@@ -56,7 +57,7 @@ async def store_form_response(
         raise LookupError(f"form response {response.token} vanished")
     if partial and row.response_type == "completed":
         return
-    created = bool(getattr(inserted, "rowcount", 0))
+    created = inserted.first() is not None
     before = None if created else _snapshot(row)
     row.response_type = "partial" if partial else "completed"
     row.landed_at = response.landed_at
