@@ -32,7 +32,9 @@ RUN_TIMEOUT_S = 360
 
 @pytest.fixture(name="server", params=["sqlite", "postgresql"])
 def _server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[RunningServe]:
-    with served_on(request.param, tmp_path) as server:
+    # Event subscriptions may then target 127.0.0.1 (see the hooks' url mapping).
+    allowed = {"INTEGRATIONS_CHANGE_EVENTS__ALLOWED_PRIVATE_HOSTS": '["127.0.0.1"]'}
+    with served_on(request.param, tmp_path, **allowed) as server:
         yield server
 
 

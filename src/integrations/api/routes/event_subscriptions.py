@@ -40,8 +40,17 @@ router = APIRouter(
 SubscriptionId = Annotated[int, Path(ge=1, le=ROW_ID_MAX, description="The subscription's `id`")]
 Cursor = Annotated[int, Query(ge=0, le=2**63 - 1)]
 Text = Annotated[str, Field(min_length=1, max_length=200, pattern=FILTER_TEXT_PATTERN)]
-Url = Annotated[str, Field(min_length=1, max_length=2000, pattern=FILTER_TEXT_PATTERN)]
-Filters = Annotated[list[Annotated[str, Field(max_length=130)]], Field(max_length=50)]
+Url = Annotated[str, Field(max_length=2000, pattern=r"^https?://[^\x00]+$")]
+Filter = Annotated[str, Field(pattern=r"^(\*|[a-z0-9_]{1,64}):(\*|[a-z0-9_]{1,64})$")]
+Filters = Annotated[list[Filter], Field(min_length=1, max_length=50)]
+# `whsec_` and the padded base64 of at least 24 bytes, as `check_secret` requires.
+Secret = Annotated[
+    str,
+    Field(
+        max_length=200,
+        pattern=r"^whsec_(?:[A-Za-z0-9+/]{4}){8,}(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$",
+    ),
+]
 
 
 class SubscriptionNotFoundError(IntegrationError):
@@ -52,18 +61,18 @@ class SubscriptionNotFoundError(IntegrationError):
 class SubscriptionCreate(BaseModel):
     """A destination, the changes it wants, and optionally its own `whsec_` secret."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     name: Text
     url: Url
     entities: Filters
-    secret: Annotated[str | None, Field(max_length=200)] = None
+    secret: Secret | None = None
 
 
 class SubscriptionUpdate(BaseModel):
     """Fields to change; `rotate_secret` answers a new generated secret once."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     name: Text | None = None
     url: Url | None = None
