@@ -45,7 +45,7 @@ async def test_secret_is_shown_once_and_private_urls_need_the_allow_list(
     assert refused.status_code == 422
     assert refused.json()["error"]["errors"][0]["field"] == "url"
     bad = await api.post("/api/v1/event-subscriptions", json={**body, "entities": ["nope"]})
-    assert (bad.status_code, bad.json()["error"]["errors"][0]["field"]) == (422, "entities")
+    assert (bad.status_code, bad.json()["error"]["errors"][0]["field"]) == (422, "entities.0")
     created = await api.post("/api/v1/event-subscriptions", json=body)
     assert created.status_code == 201 and created.json()["secret"].startswith("whsec_")
     one = await api.get(f"/api/v1/event-subscriptions/{created.json()['id']}")
