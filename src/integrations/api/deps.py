@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from integrations.errors import IntegrationError
+from integrations.factory import IntegrationFactory
 from integrations.services import Services
 from integrations.storage.repositories.admin_tokens import AdminTokenRepository
 from integrations.webhooks.runtime import WebhookRuntime
@@ -57,6 +58,19 @@ def get_webhooks(request: Request) -> WebhookRuntime:
 
 
 WebhooksDep = Annotated[WebhookRuntime, Depends(get_webhooks)]
+
+
+def get_factory(request: Request) -> IntegrationFactory:
+    """The process's clients (built by the lifespan); made on first use when the lifespan did
+    not run (an app driven without it, as in tests), like `get_webhooks`."""
+    factory: IntegrationFactory | None = getattr(request.app.state, "factory", None)
+    if factory is None:
+        factory = IntegrationFactory(get_services(request))
+        request.app.state.factory = factory
+    return factory
+
+
+FactoryDep = Annotated[IntegrationFactory, Depends(get_factory)]
 
 
 async def require_admin(

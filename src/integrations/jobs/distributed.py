@@ -27,11 +27,12 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import procrastinate
-from procrastinate.exceptions import AlreadyEnqueued
+from procrastinate.exceptions import AlreadyEnqueued, ConnectorException
 from procrastinate.retry import BaseRetryStrategy, RetryDecision
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from integrations.errors import IntegrationError
 from integrations.jobs.context import JobContext, run_job
 from integrations.jobs.registry import JOBS, JobSpec, full_jitter
 from integrations.logging import get_logger
@@ -66,6 +67,13 @@ class FullJitterRetryStrategy(BaseRetryStrategy):
 def libpq_url(url: str) -> str:
     """`postgresql+psycopg://...` as psycopg's own connection string."""
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+class JobQueueUnavailableError(IntegrationError):
+    """procrastinate's tables did not take the job (database down, or not migrated)."""
+
+    http_status = 503
+    code = "job_queue_unavailable"
 
 
 class ProcrastinateRunner:
@@ -157,6 +165,13 @@ class ProcrastinateRunner:
         except AlreadyEnqueued:
             _log.info("jobs.defer_refused", job=name, queueing_lock=queueing_lock)
             return None
+        except ConnectorException as exc:
+            cause = type(exc.__cause__).__name__ if exc.__cause__ else type(exc).__name__
+            _log.warning("jobs.defer_failed", job=name, cause=cause)
+            raise JobQueueUnavailableError(
+                f"the job queue refused job {name!r} ({cause}); is the database reachable and "
+                "migrated (integrations db upgrade)?"
+            ) from exc
 
     async def run_worker(
         self, *, stop: asyncio.Event | None = None, until_idle: bool = False

@@ -25,8 +25,9 @@ from integrations.storage.repositories.admin_tokens import AdminTokenRepository,
 # The webhook receiver is public by design: it is authenticated by each vendor's signature
 # (tests/integrations/webhooks check that nothing unverified is accepted).
 # Protected by a token of their own besides the admin token, and taking no body (they stay in
-# the 401 tests below): Prometheus scrapes `/metrics` with `INTEGRATIONS_METRICS__SCRAPE_TOKEN`.
-OWN_TOKEN = frozenset({"/metrics"})
+# the 401 tests below): Prometheus scrapes `/metrics` with `INTEGRATIONS_METRICS__SCRAPE_TOKEN`,
+# a feed consumer reads `/api/v1/changes` with a `changes:read` token.
+OWN_TOKEN = frozenset({"/metrics", "/api/v1/changes"})  # ... and a `changes:read` token
 PUBLIC = frozenset(
     {
         "/healthz",
@@ -147,6 +148,8 @@ async def test_bootstrap_token_is_accepted(
     assert response.status_code not in {401, 403}, response.text
     if path == "/api/v1/health":  # tables made by create_all carry no migration: "not ready"
         assert response.status_code == 503 and response.json()["database"] == "ok"
+    elif response.status_code == 503:  # create_all makes no procrastinate schema (PostgreSQL)
+        assert response.json()["error"]["code"] == "job_queue_unavailable", response.text
     else:
         assert response.status_code < 500, response.text
 

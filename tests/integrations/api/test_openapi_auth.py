@@ -1,9 +1,10 @@
 """Every operation of the published OpenAPI document refuses a caller without a token.
 
 The operations are read from `/openapi.json` as a client sees it (not from the route table),
-so a route the document shows is checked the day it lands. Public by design: `/healthz` and
-the inbound webhook receiver (each vendor's signature authenticates it); the documentation
-pages are not operations of the document.
+so a route the document shows is checked the day it lands. Public by design: `/healthz`, the
+inbound webhook receiver (each vendor's signature authenticates it) and PracticePanther's OAuth
+callback (its single-use `state` does); the documentation pages are not operations of the
+document.
 """
 
 from __future__ import annotations
@@ -16,7 +17,14 @@ import pytest
 from integrations.api.app import create_app
 from integrations.config import Settings
 
-PUBLIC = frozenset({("GET", "/healthz"), ("POST", "/api/v1/webhooks/{integration}")})
+PUBLIC = frozenset(
+    {
+        ("GET", "/healthz"),
+        ("POST", "/api/v1/webhooks/{integration}"),
+        # The vendor's redirect back: its single-use OAuth `state` authenticates it.
+        ("GET", "/api/v1/integrations/practicepanther/oauth/callback"),
+    }
+)
 
 
 def _example(parameter: dict[str, Any]) -> str:

@@ -25,9 +25,8 @@ from integrations.actions.catalog import (
 from integrations.actions.declaration import OperationSpec
 from integrations.actions.runner import run_action
 from integrations.api.admin_route import AdminRoute
-from integrations.api.deps import AdminPrincipal
+from integrations.api.deps import AdminPrincipal, get_factory
 from integrations.api.schemas.errors import error_responses
-from integrations.factory import IntegrationFactory
 from integrations.logging import get_logger
 
 __all__ = ["router"]
@@ -89,6 +88,6 @@ async def call_action(
     spec = get_action(name, action)
     arguments = dict(body or {})
     dry = bool(arguments.pop("dry_run", False)) or dry_run
-    factory: IntegrationFactory = request.app.state.factory
+    factory = get_factory(request)
     _log.info("actions.called", integration=name, action=action, caller=who, dry_run=dry)
     return await run_action(spec, factory, arguments, dry_run_write=dry)

@@ -24,10 +24,9 @@ from fastapi.responses import RedirectResponse
 from pydantic import BaseModel
 
 from integrations.api.admin_route import AdminRoute
-from integrations.api.deps import AdminPrincipal, ServicesDep
+from integrations.api.deps import AdminPrincipal, ServicesDep, get_factory
 from integrations.api.schemas.errors import error_responses
 from integrations.errors import ProviderError
-from integrations.factory import IntegrationFactory
 from integrations.practicepanther.auth import new_state
 from integrations.practicepanther.client import PracticePantherIntegration
 from integrations.practicepanther.exceptions import OAuthStateError
@@ -76,10 +75,7 @@ def check_redirect_uri(uri: str, *, production: bool) -> None:
 async def _client(request: Request, services: Services) -> PracticePantherIntegration:
     """The process factory's client (one is made on first use when the lifespan did not
     run, as `deps.get_webhooks` does), so tokens it refreshes are the ones calls use."""
-    factory: IntegrationFactory | None = getattr(request.app.state, "factory", None)
-    if factory is None:
-        factory = request.app.state.factory = IntegrationFactory(services)
-    client = await factory.get("practicepanther")
+    client = await get_factory(request).get("practicepanther")
     if not isinstance(client, PracticePantherIntegration):  # pragma: no cover - registry bug
         raise TypeError("the practicepanther client is not PracticePantherIntegration")
     return client

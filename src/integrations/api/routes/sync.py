@@ -20,7 +20,7 @@ from sqlalchemy import select
 from integrations.actions.catalog import get_action
 from integrations.actions.runner import run_action
 from integrations.api.admin_route import AdminRoute
-from integrations.api.deps import AdminPrincipal, ServicesDep
+from integrations.api.deps import AdminPrincipal, ServicesDep, get_factory
 from integrations.api.schemas.errors import error_responses
 from integrations.errors import IntegrationError
 from integrations.jobs.runner import JobRunner, runner_for
@@ -103,7 +103,7 @@ async def _trigger(
     await _ensure_idle(services, integration)
     jobs = getattr(request.app.state, "jobs", None)
     runner: JobRunner = (
-        jobs.runner if jobs is not None else runner_for(services, request.app.state.factory)
+        jobs.runner if jobs is not None else runner_for(services, get_factory(request))
     )
     try:
         job_id = await defer_sync(
@@ -229,5 +229,5 @@ async def check_connection(
 ) -> dict[str, Any]:
     _definition(integration)
     spec = get_action(integration, "test_connection")
-    result = await run_action(spec, request.app.state.factory, {})
+    result = await run_action(spec, get_factory(request), {})
     return {"integration": integration, "ok": True, "sample": result}
