@@ -104,3 +104,27 @@ async def test_update_rotate_and_delete(api: httpx2.AsyncClient) -> None:
     assert (await api.patch(path, json={"bogus": 1})).status_code == 422
     assert (await api.delete(path)).status_code == 204
     assert (await api.get(path)).status_code == 404
+
+
+async def test_disabled_then_enabled_receives_what_was_recorded_meanwhile(
+    api: httpx2.AsyncClient, loopback_services: Services
+) -> None:
+    """A disabled subscription is sent nothing; enabled again, it gets the changes recorded
+    while it was off, as docs/changes.md says."""
+    app = ChangeReceiver(SECRET)
+    with serve_app(app) as url:
+        created = await api.post(
+            "/api/v1/event-subscriptions",
+            json={"name": "app", "url": url + "/c", "entities": ["*:*"], "secret": SECRET},
+        )
+        path = f"/api/v1/event-subscriptions/{created.json()['id']}"
+        dispatcher = ChangeDispatcher(loopback_services)
+        first = await record(loopback_services, ("pandadoc", "documents", "d1", "created"))
+        await dispatcher.run_once()
+        await api.patch(path, json={"enabled": False})
+        later = await record(loopback_services, ("pandadoc", "documents", "d1", "updated"))
+        await dispatcher.run_once()
+        assert [b["data"]["cursor"] for _, b in app.accepted] == first
+        await api.patch(path, json={"enabled": True})
+        await dispatcher.run_once()
+    assert [b["data"]["cursor"] for _, b in app.accepted] == first + later
