@@ -55,7 +55,7 @@ def change_payload(change: ChangeEvent) -> dict[str, Any]:
 Name = Annotated[str | None, Query(pattern=FILTER_TEXT_PATTERN, max_length=64)]
 
 
-@router.get("", summary="Changes after a cursor, oldest first", responses=error_responses(401))
+@router.get("", summary="Changes after a cursor, oldest first", responses=error_responses(401, 422))
 async def list_changes(
     services: ServicesDep,
     _: Annotated[str, Depends(feed_reader)],
