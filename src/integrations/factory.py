@@ -69,6 +69,7 @@ class IntegrationFactory:
     simulators: dict[str, Simulator] = field(default_factory=dict)
     _built: dict[str, _Built] = field(default_factory=dict)
     _mock_store: MemoryStateStore | None = None
+    _uninstall: list[Callable[[], None]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         # One store for every client of this factory, so rebuilding a client after a
@@ -94,7 +95,7 @@ class IntegrationFactory:
                 RedisStateStore.from_url(services.settings.redis_url),
                 errors=(redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, OSError),
             )
-        return cls(
+        factory = cls(
             services,
             store=store,
             recorder=TokenAlarmRecorder(
@@ -104,6 +105,11 @@ class IntegrationFactory:
             windows=WindowRecorder(services.db, services.settings.metrics),
             circuit_listeners=[CircuitHealthWriter(services.db)],
         )
+        # A recorded change (webhook, sync, reconciliation) drops the cached answers about it.
+        from integrations.cache_invalidation import install_cache_invalidation
+
+        factory._uninstall.append(install_cache_invalidation(factory))
+        return factory
 
     async def get(self, name: str) -> BaseIntegration:
         """The client of `name` for its current configuration.
@@ -239,6 +245,8 @@ class IntegrationFactory:
     async def close(self) -> None:
         """Close every client, write pending call records and metric windows, release shared
         state."""
+        while self._uninstall:
+            self._uninstall.pop()()
         for built in self._built.values():
             await built.client.aclose()
         self._built.clear()

@@ -93,6 +93,7 @@ class JobSettings(BaseModel):
     health_check_cron: str = "*/5 * * * *"
     metrics_cron: str = "*/5 * * * *"
     cleanup_cron: str = "17 3 * * *"
+    reconciliation_cron: str = "*/15 * * * *"  # webhook gap detection
     # Seconds as a sixth field: change events go out within seconds, not minutes.
     change_delivery_cron: str = "* * * * * */5"
 

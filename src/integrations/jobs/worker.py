@@ -18,6 +18,7 @@ from integrations.changes import delivery as change_delivery
 from integrations.jobs import builtin as _builtin  # noqa: F401 - registers the platform's jobs
 from integrations.jobs.runner import JobRunner, runner_for
 from integrations.logging import get_logger
+from integrations.reconciliation import jobs as _reconciliation  # noqa: F401 - registers it
 
 if TYPE_CHECKING:
     from integrations.factory import IntegrationFactory

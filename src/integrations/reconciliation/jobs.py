@@ -18,9 +18,8 @@ from integrations.logging import get_logger
 from integrations.reconciliation.ledger import ReconciliationLedger, ReconciliationRun, record_run
 from integrations.reconciliation.pandadoc import reconcile_documents
 
-__all__ = ["DEFAULT_CRON", "RECONCILERS", "reconcile_webhooks", "run_reconciliation"]
+__all__ = ["RECONCILERS", "reconcile_webhooks", "run_reconciliation"]
 
-DEFAULT_CRON = "*/15 * * * *"
 Reconciler = Callable[[Any, Any], Awaitable[ReconciliationRun]]
 RECONCILERS: dict[str, Reconciler] = {"pandadoc": reconcile_documents}
 _log = get_logger()
@@ -48,7 +47,7 @@ async def run_reconciliation(ctx: JobContext, integration: str) -> Reconciliatio
 
 @job(
     "reconcile_webhooks",
-    periodic=lambda s: getattr(s, "reconciliation_cron", DEFAULT_CRON),
+    periodic=lambda s: s.reconciliation_cron,
     max_attempts=1,
     queueing_lock="reconcile_webhooks",
 )

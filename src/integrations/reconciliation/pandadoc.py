@@ -31,11 +31,9 @@ from integrations.storage.tables import utcnow
 from integrations.storage.tables_vendor import DocumentRow
 from integrations.webhooks.dispatch import InboxEvent
 
-__all__ = ["OVERLAP", "SOURCE_HEADER", "reconcile_documents"]
+__all__ = ["OVERLAP", "reconcile_documents"]
 
 OVERLAP = dt.timedelta(minutes=5)
-# Set on the synthetic delivery so the handler records its change with this source.
-SOURCE_HEADER = "x-integrations-change-source"
 _HIDDEN = {"lock", "folder_uuid", "date_sent", "ref_number", "created_by", "sent_by"}
 _log = get_logger()
 
@@ -76,12 +74,12 @@ async def _heal(services: Services, client: PandaDocIntegration, document_id: st
         event_id=f"reconciliation:{document_id}:{data.get('date_modified')}",
         event_type=Trigger.DOCUMENT_STATE_CHANGED,
         payload=[{"event": Trigger.DOCUMENT_STATE_CHANGED, "data": data}],
-        headers={SOURCE_HEADER: "reconciliation"},
+        headers={},
         received_at=utcnow(),
         attempt=1,
     )
     async with services.db.sessions.begin() as session:
-        await apply_document_events(event, session)
+        await apply_document_events(event, session, source="reconciliation")
 
 
 async def reconcile_documents(services: Services, client: PandaDocIntegration) -> ReconciliationRun:
