@@ -17,11 +17,15 @@ from integrations.jobs.registry import job
 from integrations.logging import get_logger
 from integrations.reconciliation.ledger import ReconciliationLedger, ReconciliationRun, record_run
 from integrations.reconciliation.pandadoc import reconcile_documents
+from integrations.reconciliation.typeform import reconcile_form_responses
 
 __all__ = ["RECONCILERS", "reconcile_webhooks", "run_reconciliation"]
 
 Reconciler = Callable[[Any, Any], Awaitable[ReconciliationRun]]
-RECONCILERS: dict[str, Reconciler] = {"pandadoc": reconcile_documents}
+RECONCILERS: dict[str, Reconciler] = {
+    "pandadoc": reconcile_documents,
+    "typeform": reconcile_form_responses,
+}
 _log = get_logger()
 
 
