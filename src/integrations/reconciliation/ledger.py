@@ -18,7 +18,15 @@ from integrations.services import Services
 from integrations.storage.tables import utcnow
 from integrations.storage.tables_sync import SyncStateRow
 
-__all__ = ["ReconciliationLedger", "ReconciliationRun", "read_ledger", "record_run"]
+__all__ = [
+    "ReconciliationLedger",
+    "ReconciliationRun",
+    "read_ledger",
+    "read_ledgers",
+    "record_run",
+]
+
+STREAM_PREFIX = "reconciliation:"
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +57,19 @@ class ReconciliationRun:
 
 
 def _stream(entity: str) -> str:
-    return f"reconciliation:{entity}"
+    return f"{STREAM_PREFIX}{entity}"
+
+
+def _ledger(row: SyncStateRow) -> ReconciliationLedger:
+    counts: dict[str, Any] = row.checkpoint or {}
+    return ReconciliationLedger(
+        row.integration,
+        row.stream.removeprefix(STREAM_PREFIX),
+        row.cursor,
+        int(counts.get("runs", 0)),
+        int(counts.get("checked_total", 0)),
+        int(counts.get("gaps_total", 0)),
+    )
 
 
 async def read_ledger(services: Services, integration: str, entity: str) -> ReconciliationLedger:
@@ -60,17 +80,18 @@ async def read_ledger(services: Services, integration: str, entity: str) -> Reco
                 SyncStateRow.integration == integration, SyncStateRow.stream == _stream(entity)
             )
         )
-    if row is None:
-        return ReconciliationLedger(integration, entity)
-    counts: dict[str, Any] = row.checkpoint or {}
-    return ReconciliationLedger(
-        integration,
-        entity,
-        row.cursor,
-        int(counts.get("runs", 0)),
-        int(counts.get("checked_total", 0)),
-        int(counts.get("gaps_total", 0)),
-    )
+    return ReconciliationLedger(integration, entity) if row is None else _ledger(row)
+
+
+async def read_ledgers(services: Services) -> list[ReconciliationLedger]:
+    """Every reconciled (integration, entity) with its totals, for `/metrics`."""
+    async with services.db.sessions() as session:
+        rows = await session.scalars(
+            select(SyncStateRow)
+            .where(SyncStateRow.stream.startswith(STREAM_PREFIX))
+            .order_by(SyncStateRow.integration, SyncStateRow.stream)
+        )
+        return [_ledger(row) for row in rows]
 
 
 async def record_run(services: Services, run: ReconciliationRun) -> ReconciliationLedger:

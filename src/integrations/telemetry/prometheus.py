@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 
 from integrations.jobs import queue_depth
 from integrations.logging import get_logger
+from integrations.reconciliation.ledger import ReconciliationLedger, read_ledgers
 from integrations.storage.tables_inbound import WebhookEventRow
 from integrations.telemetry.metrics import LATENCY_BUCKETS_S, MetricsRecorder
 
@@ -46,6 +47,7 @@ class ScrapeSnapshot:
     headroom: dict[str, float] = field(default_factory=dict)
     inbox: dict[str, int] = field(default_factory=dict)
     jobs: dict[str, int] | None = None
+    reconciliation: list[ReconciliationLedger] = field(default_factory=list)
 
 
 async def gather(services: Services, factory: IntegrationFactory) -> ScrapeSnapshot:
@@ -61,6 +63,7 @@ async def gather(services: Services, factory: IntegrationFactory) -> ScrapeSnaps
     async with services.db.sessions() as session:
         counted = await session.execute(select(w.status, func.count()).group_by(w.status))
         snap.inbox = {str(status): int(n) for status, n in counted.all()}
+    snap.reconciliation = await read_ledgers(services)
     try:
         snap.jobs = await queue_depth(services)
     except Exception:  # no jobs table yet (schema behind): the other series still help
@@ -137,7 +140,7 @@ class _SnapshotCollector(Collector):
         )
         for status in sorted({*INBOX_STATUSES, *self.snap.inbox}):
             inbox.add_metric([status], self.snap.inbox.get(status, 0))
-        yield from (breaker, headroom, inbox)
+        yield from (breaker, headroom, inbox, *self._reconciliation())
         if self.snap.jobs is not None:
             jobs = GaugeMetricFamily(
                 "integrations_job_queue_jobs", "Background jobs by status", labels=["status"]
@@ -145,6 +148,25 @@ class _SnapshotCollector(Collector):
             for status, n in sorted(self.snap.jobs.items()):
                 jobs.add_metric([status], n)
             yield jobs
+
+    def _reconciliation(self) -> Iterator[Metric]:
+        """The reconciliation ledgers' durable totals (they survive restarts, so they are
+        gauges read from the database, used like counters: `increase()` works on them)."""
+        labels = ["integration", "entity"]
+        gaps = GaugeMetricFamily(
+            "integrations_reconciliation_gaps_total",
+            "Changes found by reconciliation whose webhook never arrived",
+            labels=labels,
+        )
+        checked = GaugeMetricFamily(
+            "integrations_reconciliation_checked_total",
+            "Records compared with the vendor by reconciliation",
+            labels=labels,
+        )
+        for ledger in self.snap.reconciliation:
+            gaps.add_metric([ledger.integration, ledger.entity], ledger.gaps_total)
+            checked.add_metric([ledger.integration, ledger.entity], ledger.checked_total)
+        yield from (gaps, checked)
 
 
 def _buckets(counts: list[int]) -> list[tuple[str, float]]:

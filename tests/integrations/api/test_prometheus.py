@@ -44,6 +44,8 @@ DOCUMENTED = {  # README "Prometheus metrics": every family a scrape carries
     "integrations_rate_limit_headroom": "gauge",
     "integrations_webhook_inbox_events": "gauge",
     "integrations_job_queue_jobs": "gauge",
+    "integrations_reconciliation_gaps_total": "gauge",
+    "integrations_reconciliation_checked_total": "gauge",
 }
 
 
