@@ -48,6 +48,8 @@ class AlertSettings(BaseModel):
     latency_objective_ms: float = Field(default=2000.0, gt=0, le=600_000)
     min_headroom: float = Field(default=0.10, ge=0, le=1)
     rate_limit_hits: int = Field(default=10, ge=1, le=1_000_000)
+    # Gap detection: a reconciliation run that healed more than this share of what it checked.
+    reconciliation_gap_rate: float = Field(default=0.05, gt=0, le=1)
     cooldown_seconds: float = Field(default=900.0, ge=0, le=7 * 86_400)
     budget_per_day: dict[str, float] = Field(default_factory=dict)
     webhook_url: str | None = None

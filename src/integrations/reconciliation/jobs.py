@@ -3,7 +3,8 @@
 Schedule: `INTEGRATIONS_JOBS__RECONCILIATION_CRON` (every 15 minutes by default). Every vendor
 call goes on the limiter's background lane, so a reconciliation never takes the budget's
 reserved interactive share. Each run adds to the ledger (`reconciliation.ledger`) and logs
-`reconciliation.finished` with the gaps it healed.
+`reconciliation.finished` with the gaps it healed, then judges the run's gap rate
+(`reconciliation.alerting`: the `webhook_gaps` alert).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from integrations.errors import IntegrationDisabledError
 from integrations.jobs.context import JobContext
 from integrations.jobs.registry import job
 from integrations.logging import get_logger
+from integrations.reconciliation.alerting import judge_gap_rate
 from integrations.reconciliation.ledger import ReconciliationLedger, ReconciliationRun, record_run
 from integrations.reconciliation.pandadoc import reconcile_documents
 from integrations.reconciliation.typeform import reconcile_form_responses
@@ -46,6 +48,10 @@ async def run_reconciliation(ctx: JobContext, integration: str) -> Reconciliatio
         gap_ids=run.gaps[:20],
         gaps_total=ledger.gaps_total,
     )
+    try:
+        await judge_gap_rate(ctx.alerts, run)
+    except Exception as exc:  # the healed rows and the ledger stand without the alert
+        _log.warning("reconciliation.alert_failed", integration=integration, error=repr(exc))
     return ledger
 
 

@@ -58,6 +58,7 @@ AlertKind = Literal[
     "token_refresh_failed",
     "job_failed",
     "budget_exceeded",
+    "webhook_gaps",
 ]
 Severity = Literal["info", "warning", "critical"]
 _log = get_logger()
