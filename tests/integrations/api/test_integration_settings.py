@@ -7,6 +7,7 @@ import pytest
 
 from integrations.effective_settings import describe
 from integrations.factory import IntegrationFactory
+from integrations.registry import CONNECTORS, ConnectorInfo
 from integrations.services import Services
 
 AUTH = {"Authorization": "Bearer test-admin-token-0123456789"}
@@ -40,12 +41,17 @@ async def test_settings_follow_a_patch(client: httpx2.AsyncClient, services: Ser
     ("name", "code"),
     [
         pytest.param("nope", "unknown_integration", id="unknown"),
-        pytest.param("email", "unknown_integration", id="not-built"),
+        pytest.param("futurevendor", "unknown_integration", id="not-built"),
         pytest.param("generic", "no_call_settings", id="no-client"),
     ],
 )
-async def test_no_settings_is_404(client: httpx2.AsyncClient, name: str, code: str) -> None:
-    """An unknown connector, or one without a client, answers 404 with a code naming why."""
+async def test_no_settings_is_404(
+    client: httpx2.AsyncClient, name: str, code: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An unknown connector, one planned for a later release (a registry entry with neither
+    client nor receiver), or one without a client answers 404 with a code naming why."""
+    planned = ConnectorInfo(name="futurevendor", title="Future", summary="planned", env=())
+    monkeypatch.setitem(CONNECTORS, "futurevendor", planned)
     response = await client.get(f"{URL}/{name}/settings")
 
     assert response.status_code == 404, response.text
