@@ -104,12 +104,13 @@ def test_unknown_name_exits_2_before_opening_the_database(tmp_path: Path) -> Non
 
 
 def test_connector_without_client_has_no_call_settings(db_url: str) -> None:
-    """A connector with no client says it makes no calls, exit 2."""
-    result = _cli("config", "show", "email")
+    """A connector with no client (generic only receives webhooks) says it makes no calls,
+    exit 2."""
+    result = _cli("config", "show", "generic")
 
     assert result.exit_code == 2
     assert isinstance(result.exception, SystemExit)
-    assert "email has no client in this version" in result.stderr
+    assert "generic has no client in this version" in result.stderr
 
 
 def test_database_not_upgraded_is_one_line(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
