@@ -38,7 +38,19 @@ def _server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[RunningS
         yield server
 
 
+# Schema-valid requests the API refuses for reasons an OpenAPI schema cannot state: a
+# business number's check digit, a base URL outside the connector's allowed hosts, a time
+# range ending before it starts or spanning more than 31 days, a single-use OAuth `state`, an
+# integration that has no sync. Those answers are 400/422 with the error body naming the
+# field; the other checks still hold them to the documented statuses and schemas.
+CONFIG = """
+[checks.positive_data_acceptance]
+expected-statuses = ["2xx", "3xx", "400", "401", "403", "404", "409", "422", "429", "5xx"]
+"""
+
+
 def _schemathesis(server: RunningServe, folder: Path) -> subprocess.CompletedProcess[str]:
+    (folder / "schemathesis.toml").write_text(CONFIG)  # read from the working directory
     command = [
         str(Path(sys.executable).parent / "schemathesis"),
         "run",

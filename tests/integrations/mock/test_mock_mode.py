@@ -69,15 +69,16 @@ async def test_property_43_mode_follows_configuration(
 
 
 async def test_factory_refuses_unknown_and_clientless(services: Services) -> None:
-    """Connectors without a client, or unknown names, are refused clearly."""
+    """Connectors without a client (generic only receives webhooks), or unknown names, are
+    refused clearly."""
     factory = IntegrationFactory(services)
-    await _update(services, "practicepanther", enabled=True)
+    await _update(services, "generic", enabled=True)
     with pytest.raises(ConfigError, match="no client"):
-        await factory.get("practicepanther")
+        await factory.get("generic")
     with pytest.raises(ConfigError, match="unknown connector"):
         await factory.get("nope")
     with pytest.raises(ConfigError, match="no simulator"):
-        factory.simulator("practicepanther")
+        factory.simulator("generic")
 
 
 @settings(

@@ -222,7 +222,8 @@ async def restart(
 @router.get(
     "/test-connection",
     summary="Call the connector's test_connection operation",
-    responses=error_responses(404, 422),
+    # 409: the integration is disabled or not configured for calls yet.
+    responses=error_responses(404, 409, 422),
 )
 async def check_connection(
     request: Request, _: AdminPrincipal, integration: Integration = "practicepanther"
