@@ -20,7 +20,7 @@ from integrations.storage.tables import Base, utcnow
 __all__ = ["JobRow"]
 
 _DOING = text("status = 'doing'")
-_TODO = text("status = 'todo'")
+_QUEUED_ONLY = text("status = 'todo'")
 
 
 class JobRow(Base):
@@ -45,8 +45,8 @@ class JobRow(Base):
             "uq_jobs_queueing_lock_todo",
             "queueing_lock",
             unique=True,
-            sqlite_where=_TODO,
-            postgresql_where=_TODO,
+            sqlite_where=_QUEUED_ONLY,
+            postgresql_where=_QUEUED_ONLY,
         ),
     )
 

@@ -23,7 +23,7 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 _DOING = sa.text("status = 'doing'")
-_TODO = sa.text("status = 'todo'")
+_QUEUED_ONLY = sa.text("status = 'todo'")
 
 # Tables first (their row types and triggers go with them), then functions and types left.
 _DROP_PROCRASTINATE = r"""
@@ -90,8 +90,8 @@ def upgrade() -> None:
         "jobs",
         ["queueing_lock"],
         unique=True,
-        sqlite_where=_TODO,
-        postgresql_where=_TODO,
+        sqlite_where=_QUEUED_ONLY,
+        postgresql_where=_QUEUED_ONLY,
     )
     if op.get_bind().dialect.name == "postgresql":
         from procrastinate.schema import SchemaManager
