@@ -6,7 +6,7 @@ import typer
 
 from integrations.cli.common import console, errors_as_exit, fail, load_cli_settings, run_async
 from integrations.storage import migrate
-from integrations.storage.db import create_engine
+from integrations.storage.db import create_engine, is_sqlite, sqlite_file
 
 __all__ = ["app"]
 
@@ -33,15 +33,22 @@ def downgrade(revision: str = typer.Argument(help="target revision, or 'base' fo
 def current() -> None:
     """Print the database's revision and the newest shipped one."""
     settings = load_cli_settings()
+    url = settings.resolved_database_url
+    path = sqlite_file(url) if is_sqlite(url) else None
+    # Connecting to SQLite creates the file: a question must not create the database.
+    if path is not None and not path.exists():
+        fail(f"no database at {path}; create it with `integrations db upgrade`")
 
     async def read() -> str | None:
-        engine = create_engine(settings.resolved_database_url)
+        engine = create_engine(url)
         try:
             return await migrate.current_revision(engine)
         finally:
             await engine.dispose()
 
-    console.print(f"current: {run_async(read())}  head: {migrate.head_revision()}")
+    with errors_as_exit():
+        revision = run_async(read())
+    console.print(f"current: {revision}  head: {migrate.head_revision()}")
 
 
 def _migrate(action: object) -> None:

@@ -167,11 +167,45 @@ def test_db_upgrade_current_downgrade(db_url: str) -> None:
         assert result.exit_code == 0, result.output
         return result.stdout.split()
 
-    assert current() == ["current:", "None", "head:", head]
+    if not db_url.startswith("sqlite"):  # SQLite has no file yet: the next test covers it
+        assert current() == ["current:", "None", "head:", head]
     assert _cli("db", "upgrade").exit_code == 0
     assert current() == ["current:", head, "head:", head]
     assert _cli("db", "downgrade", "base").exit_code == 0
     assert current() == ["current:", "None", "head:", head]
+
+
+def test_db_current_on_a_missing_sqlite_file_says_so_and_creates_nothing(
+    sqlite_env: str, tmp_path: Path
+) -> None:
+    """Asking for the revision of a database that does not exist exits 1 naming the file and
+    the command that creates it; the file is not created by the question."""
+    result = _cli("db", "current")
+
+    assert result.exit_code == 1
+    assert _exited_cleanly(result)
+    assert "no database at" in result.stderr
+    assert "cli.db" in result.stderr
+    assert "integrations db upgrade" in result.stderr
+    assert not (tmp_path / "cli.db").exists()
+
+
+def test_db_current_on_an_unreachable_postgres_is_one_line(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A PostgreSQL server that refuses the connection is a one-line error, not a traceback."""
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv(
+        "INTEGRATIONS_DATABASE_URL", f"postgresql+psycopg://postgres@127.0.0.1:{port}/x"
+    )
+    result = _cli("db", "current")
+
+    assert result.exit_code == 1
+    assert _exited_cleanly(result)
+    assert "database error" in result.stderr
+    assert "Traceback" not in result.output
 
 
 @pytest.mark.parametrize(
