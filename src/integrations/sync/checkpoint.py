@@ -9,7 +9,7 @@ so nothing is missed and upserts by external id never duplicate a row.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -84,16 +84,20 @@ async def commit_batch(
     cursor: dt.datetime | None,
     checkpoint: Callable[[dt.datetime | None], dict[str, Any] | None],
     run_id: int | str | None = None,
+    fence: Callable[[AsyncSession], Awaitable[None]] | None = None,
 ) -> BatchResult:
     """Map and upsert `records`, then store the cursor and `checkpoint(cursor)`, all in one
     transaction. The cursor stored is the later of `cursor` and the batch's highest
     `cursor_field` value (and never earlier than the stored one); it is returned as
     `high_water`. Records whose mapper raised `RecordProblem` are counted as failed and
     noted; any other exception rolls the whole batch back. Created and changed records are
-    appended to the change log (source `sync`, the run id) in the same transaction."""
+    appended to the change log (source `sync`, the run id) in the same transaction.
+    `fence(session)` runs first in that transaction: it raises when the run lost its lock."""
     result = BatchResult(high_water=cursor)
     async with db.sessions.begin() as session:
         await hold_change_lock(session)  # before any row lock: see integrations.changes.log
+        if fence is not None:
+            await fence(session)
         context = MapContext(session, integration, stream.name)
         rows: dict[str, dict[str, Any]] = {}
         for record in records:

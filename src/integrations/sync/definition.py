@@ -27,6 +27,7 @@ __all__ = [
     "Stream",
     "SyncAlreadyRunningError",
     "SyncDefinition",
+    "SyncLockLostError",
     "SyncType",
     "json_array",
 ]
@@ -48,6 +49,12 @@ class SyncAlreadyRunningError(SyncError):
 
     http_status = 409
     code = "sync_already_running"
+
+
+class SyncLockLostError(SyncError):
+    """The run's lock was taken over (its holder looked dead): the run stops writing."""
+
+    code = "sync_lock_lost"
 
 
 @dataclass(frozen=True, slots=True)

@@ -56,7 +56,8 @@ class SyncEngine:
         factory: gives the connector's client (its pipeline: limiter, retry, breaker).
         clock: time for run rows, cursors and lock expiry (tests pass a virtual clock).
         client: use this client instead of `factory.get(...)` (tests of the engine alone).
-        lock_ttl_seconds: how long a dead run's lock blocks others.
+        lock_ttl_seconds: how long the lock of a holder that cannot be checked (another
+            host, on SQLite) blocks others after that holder stopped renewing it.
     """
 
     def __init__(
@@ -113,7 +114,7 @@ class SyncEngine:
             summary.details["streams"] = [s.name for s in streams]
             keeper = asyncio.create_task(self._keep_lock(lock))
             try:
-                await self._run_streams(summary, streams, full, progress)
+                await self._run_streams(summary, streams, full, progress, lock)
             finally:
                 keeper.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
@@ -123,12 +124,19 @@ class SyncEngine:
         return summary
 
     async def _run_streams(
-        self, summary: SyncRunSummary, streams: list[Stream], full: bool, progress: Progress | None
+        self,
+        summary: SyncRunSummary,
+        streams: list[Stream],
+        full: bool,
+        progress: Progress | None,
+        lock: SyncLock,
     ) -> None:
         try:
             client = self._client or await self._factory().get(self.definition.integration)
             for stream in streams:
-                step = StreamPass(self, client, stream, summary, full=full, progress=progress)
+                step = StreamPass(
+                    self, client, stream, summary, full=full, progress=progress, fence=lock.fence
+                )
                 if not await step.run():
                     summary.status = "stopped"
                     summary.details["stopped_at"] = stream.name

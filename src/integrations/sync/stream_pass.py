@@ -10,7 +10,7 @@ pass completes (a crash repeats the pass: upserts make that harmless).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from integrations.logging import get_logger
@@ -20,6 +20,8 @@ from integrations.sync.paging import PageReader
 from integrations.sync.runs import SyncRunSummary, stop_requested
 
 if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
     from integrations.sync.engine import Progress, SyncEngine
 
 __all__ = ["MAX_PROBLEMS_KEPT", "StreamPass"]
@@ -40,8 +42,10 @@ class StreamPass:
         *,
         full: bool,
         progress: Progress | None,
+        fence: Callable[[AsyncSession], Awaitable[None]] | None = None,
     ) -> None:
         self.engine = engine
+        self.fence = fence
         self.client = client
         self.stream = stream
         self.summary = summary
@@ -141,6 +145,7 @@ class StreamPass:
             cursor=cursor,
             checkpoint=checkpoint,
             run_id=self.summary.run_id,
+            fence=self.fence,
         )
         self.high_water = result.high_water
         self._count(result, len(batch))

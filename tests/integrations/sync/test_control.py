@@ -1,9 +1,9 @@
-"""One run at a time, stale locks, stop requests at batch boundaries, status."""
+"""One run at a time, stop requests at batch boundaries, status (stale locks:
+test_lock_holders.py)."""
 
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 
 import pytest
 
@@ -41,43 +41,6 @@ async def test_two_runs_at_once_give_one_run_and_one_already_running(
         runs = list(await session.scalars(SyncRunRow.__table__.select()))
         assert await session.get(SyncLockRow, demo_sync.NAME) is None  # released
     assert len(runs) == 1
-
-
-async def test_a_dead_runs_lock_expires_and_its_run_is_closed(
-    services: Services, factory: IntegrationFactory, clock: VirtualClock
-) -> None:
-    """A lock left by a killed process blocks until its expiry; then the next run takes
-    it and closes the dead run's `running` row as interrupted."""
-    now = dt.datetime.fromtimestamp(clock.now(), dt.UTC)
-    async with services.db.sessions.begin() as session:
-        session.add(
-            SyncLockRow(
-                integration=demo_sync.NAME,
-                owner="dead",
-                acquired_at=now,
-                expires_at=now + dt.timedelta(seconds=45),
-            )
-        )
-        session.add(
-            SyncRunRow(
-                integration=demo_sync.NAME,
-                sync_type="full",
-                status="running",
-                started_at=now,
-                stream_counts={},
-            )
-        )
-    engine = SyncEngine(services, factory, demo_sync.definition(), clock=clock)
-    with pytest.raises(SyncAlreadyRunningError):
-        await engine.run("people")
-    clock.advance(46)
-    summary = await engine.run("people")
-    assert summary.status == "success"
-    async with services.db.sessions() as session:
-        dead = await session.get(SyncRunRow, 1)
-    assert (
-        dead is not None and dead.status == "error" and "interrupted" in (dead.error_summary or "")
-    )
 
 
 async def test_stop_request_ends_the_run_stopped_at_a_batch_boundary(

@@ -15,7 +15,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
 
 from integrations.actions.catalog import get_action
 from integrations.actions.runner import run_action
@@ -25,12 +24,11 @@ from integrations.api.schemas.errors import error_responses
 from integrations.errors import IntegrationError
 from integrations.jobs.runner import JobRunner, runner_for
 from integrations.services import Services
-from integrations.storage.tables_sync import SyncLockRow, SyncRunRow
 from integrations.sync.catalog import find_definition, synced_integrations
-from integrations.sync.definition import SyncAlreadyRunningError, SyncDefinition
-from integrations.sync.jobs import defer_sync
+from integrations.sync.definition import SyncDefinition
 from integrations.sync.schedules import ScheduleUpdate, schedule_payload, update_schedule
 from integrations.sync.status import list_runs, request_stop, sync_statistics, sync_status
+from integrations.sync.trigger import queue_manual_sync
 
 __all__ = ["router"]
 
@@ -83,44 +81,18 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-async def _ensure_idle(services: Services, integration: str) -> None:
-    async with services.db.sessions() as session:
-        lock = await session.get(SyncLockRow, integration)
-        running = await session.scalar(
-            select(SyncRunRow.id)
-            .where(SyncRunRow.integration == integration, SyncRunRow.status == "running")
-            .limit(1)
-        )
-    if (lock is not None and lock.expires_at > _now()) or running is not None:
-        raise SyncAlreadyRunningError(
-            f"a sync of {integration} is already running", integration=integration
-        )
-
-
 async def _trigger(
     request: Request, services: Services, integration: str, sync_type: str, who: str
 ) -> dict[str, Any]:
-    await _ensure_idle(services, integration)
     jobs = getattr(request.app.state, "jobs", None)
     runner: JobRunner = (
         jobs.runner if jobs is not None else runner_for(services, get_factory(request))
     )
     try:
-        job_id = await defer_sync(
-            runner,
-            integration,
-            sync_type,
-            trigger="manual",
-            triggered_by=who,
-            queueing_lock=f"sync:{integration}:manual",
-        )
+        job_id = await queue_manual_sync(services, runner, integration, sync_type, by=who)
     finally:
         if jobs is None:
             await runner.close()
-    if job_id is None:
-        raise SyncAlreadyRunningError(
-            f"a sync of {integration} is already queued", integration=integration
-        )
     return {"integration": integration, "syncType": sync_type, "jobId": job_id, "status": "queued"}
 
 
