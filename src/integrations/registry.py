@@ -255,6 +255,11 @@ def built_connectors() -> list[str]:
     return sorted(name for name, info in CONNECTORS.items() if info.built)
 
 
+def webhook_sources() -> list[str]:
+    """The names of the connectors that receive webhooks, sorted."""
+    return sorted(name for name, info in CONNECTORS.items() if info.webhook is not None)
+
+
 def get_built_connector(name: str) -> ConnectorInfo:
     """The connector called `name` if this version has it; ConfigError listing those it has
     otherwise (an entry not built yet is reported as unknown, with what is available)."""

@@ -8,6 +8,7 @@ import typer
 from sqlalchemy import select
 
 from integrations.cli.common import console, fail, load_cli_settings, run_async
+from integrations.registry import webhook_sources
 from integrations.services import Services
 from integrations.storage.tables_inbound import WebhookEventRow
 from integrations.webhooks.queue import EventQueue
@@ -45,6 +46,13 @@ def replay(
         fail("--to must be after --from", code=2)
     if status is not None and status not in STATUSES:
         fail(f"--status must be one of {', '.join(STATUSES)}", code=2)
+    sources = webhook_sources()
+    if integration is not None and integration not in sources:
+        # A typo would otherwise match nothing and look like "no deliveries in that range".
+        fail(
+            f"--integration {integration!r} receives no webhooks; one of {', '.join(sources)}",
+            code=2,
+        )
     services = Services(load_cli_settings())
 
     async def run() -> tuple[int, int]:

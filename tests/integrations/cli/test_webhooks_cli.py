@@ -92,6 +92,11 @@ def test_replay_queues_matching_events(db_url: str) -> None:
             "--status must be",
             id="bad-status",
         ),
+        pytest.param(
+            ["--from", "2026-01-01", "--to", "2026-01-02", "--integration", "pandadco"],
+            "--integration 'pandadco' receives no webhooks; one of",
+            id="unknown-integration",
+        ),
     ],
 )
 def test_replay_bad_input(db_url: str, args: list[str], message: str) -> None:

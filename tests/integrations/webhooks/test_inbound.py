@@ -265,6 +265,12 @@ async def test_admin_list_detail_retry_replay(
         json={**window, "received_to": window["received_from"]},
     )
     assert empty.json() == {"matched": 0, "queued": 0}  # [t, t) is empty, not an error
+    typo = await client.post(
+        "/api/v1/webhook-events/replay", headers=ADMIN, json={**window, "integration": "pandadco"}
+    )
+    assert typo.status_code == 422  # a typo is refused, not answered "nothing matched"
+    [error] = typo.json()["error"]["errors"]
+    assert error["field"] == "integration" and "pandadoc" in error["reason"]
     await app.state.webhooks.worker.run_once()
     again = (await client.get(f"/api/v1/webhook-events/{first_id}", headers=ADMIN)).json()
     assert again["attempts"] == 2 and again["status"] == "processed"  # retry + replay: one run

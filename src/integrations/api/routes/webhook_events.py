@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import Select, func, select
 
 from integrations.api.admin_route import AdminRoute
@@ -20,6 +20,7 @@ from integrations.api.deps import AdminPrincipal, ServicesDep, WebhooksDep
 from integrations.api.schemas.errors import error_responses
 from integrations.api.schemas.params import FILTER_TEXT_PATTERN, ROW_ID_MAX, Timestamp
 from integrations.errors import IntegrationError
+from integrations.registry import webhook_sources
 from integrations.storage.tables_inbound import WebhookEventRow
 
 __all__ = ["router"]
@@ -49,6 +50,15 @@ class ReplayRequest(BaseModel):
     integration: FilterText | None = None
     status: Status | None = None
     event_type: FilterText | None = None
+
+    @field_validator("integration")
+    @classmethod
+    def _receives_webhooks(cls, value: str | None) -> str | None:
+        # A typo would otherwise match nothing and look like "no deliveries in that range".
+        sources = webhook_sources()
+        if value is not None and value not in sources:
+            raise ValueError(f"{value!r} receives no webhooks; one of {', '.join(sources)}")
+        return value
 
 
 def _summary(row: WebhookEventRow) -> dict[str, Any]:
