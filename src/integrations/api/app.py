@@ -9,9 +9,11 @@ from typing import TypedDict
 from fastapi import FastAPI
 
 from integrations import __version__
+from integrations.api.dashboard import install_dashboard
 from integrations.api.errors import install_error_handlers
 from integrations.api.mcp_http import MCP_PATH, McpHttpApp, McpMount
 from integrations.api.middleware import HeaderLimitMiddleware, TraceMiddleware
+from integrations.api.offline_docs import install_docs
 from integrations.api.routes import (
     health,
     integration_cache,
@@ -53,7 +55,8 @@ def create_app(
     the server, and `/healthz` reports a database that is behind. The MCP server is mounted
     at `/mcp` (streamable HTTP, admin bearer token) and runs for the lifespan of the app.
     `/docs`, `/redoc` and `/openapi.json` exist only when `settings.docs_enabled` (not in
-    production unless `INTEGRATIONS_API__DOCS_ENABLED=true`).
+    production unless `INTEGRATIONS_API__DOCS_ENABLED=true`), their assets served locally
+    (`api.offline_docs`). The dashboard build is served at `/` (`api.dashboard`).
     """
     mcp_http = McpHttpApp()
 
@@ -109,6 +112,9 @@ def create_app(
     app.include_router(event_subscriptions_router)
     app.include_router(practicepanther_oauth.router)
     app.include_router(practicepanther_oauth.callback_router)
+    if settings.docs_enabled:
+        install_docs(app, openapi_url="/openapi.json")
+    install_dashboard(app)
     app.router.routes.append(McpMount(MCP_PATH, app=mcp_http, name="mcp"))
     _add_middleware(app, settings)
     return app
@@ -121,12 +127,12 @@ class _DocumentationUrls(TypedDict):
 
 
 def _documentation_urls(settings: Settings) -> _DocumentationUrls:
-    """Where FastAPI serves its documentation; None turns a page off."""
-    docs = settings.docs_enabled
+    """Where FastAPI serves the OpenAPI document (None: not at all); its own `/docs` and
+    `/redoc`, which load their assets from a CDN, are always off (`install_docs` instead)."""
     return {
-        "openapi_url": "/openapi.json" if docs else None,
-        "docs_url": "/docs" if docs else None,
-        "redoc_url": "/redoc" if docs else None,
+        "openapi_url": "/openapi.json" if settings.docs_enabled else None,
+        "docs_url": None,
+        "redoc_url": None,
     }
 
 

@@ -38,6 +38,11 @@ PUBLIC = frozenset(
         "/api/v1/webhooks/{integration}",
         # Reached from PracticePanther's redirect; its single-use `state` authenticates it.
         "/api/v1/integrations/practicepanther/oauth/callback",
+        # The dashboard's static files and the redirects to them (`/assets` and `/docs/assets`
+        # are static mounts); the dashboard signs in to the API with an admin token.
+        "/",
+        "/dashboard",
+        "/admin",
     }
 )
 BOOTSTRAP = {"Authorization": "Bearer test-admin-token-0123456789"}
