@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-
 import typer
 
 from integrations import __version__
@@ -11,10 +9,10 @@ from integrations.cli import admin_cmd, config_cmd, data_cmd, db_cmd, secrets_cm
 from integrations.cli.alerts_cmd import app as alerts_app
 from integrations.cli.call_cmd import call
 from integrations.cli.changes_cmd import app as changes_app
-from integrations.cli.common import console, load_cli_settings, upgrade_database
 from integrations.cli.health_cmd import health
 from integrations.cli.mcp_cmd import mcp
 from integrations.cli.observe_cmd import calls, metrics
+from integrations.cli.serve_cmd import serve
 from integrations.cli.simulate_cmd import simulate
 from integrations.cli.sync_cmd import sync
 from integrations.cli.worker_cmd import worker
@@ -43,6 +41,7 @@ app.command("metrics")(metrics)
 app.command("worker")(worker)
 app.command("call")(call)
 app.command("sync")(sync)
+app.command("serve")(serve)
 
 
 def _version(value: bool) -> None:
@@ -58,36 +57,6 @@ def main(
     ),
 ) -> None:
     """Call, receive from and sync with third-party SaaS APIs reliably."""
-
-
-@app.command("serve")
-def serve(
-    host: str | None = typer.Option(None, help="listen address (default 127.0.0.1)"),
-    port: int | None = typer.Option(None, min=1, max=65535, help="listen port (default 8000)"),
-    no_worker: bool = typer.Option(
-        False, "--no-worker", help="serve the API only; jobs run in `integrations worker`"
-    ),
-) -> None:
-    """Upgrade the database, then serve the API and run background jobs in one process."""
-    import uvicorn
-
-    from integrations.api.app import create_app
-
-    settings = load_cli_settings()
-    upgrade_database(settings)
-    bind_host = host or settings.server.host
-    bind_port = port or settings.server.port
-    console.print(f"serving on http://{bind_host}:{bind_port} (environment: {settings.env.value})")
-    # uvloop and httptools (dependencies) take about a fifth off the CPU per request of the
-    # asyncio + h11 defaults: bench/webhook_ingest.py. uvloop does not exist on Windows.
-    uvicorn.run(
-        create_app(settings, run_jobs=not no_worker),
-        host=bind_host,
-        port=bind_port,
-        log_level="warning",
-        loop="asyncio" if sys.platform == "win32" else "uvloop",
-        http="httptools",
-    )
 
 
 def run() -> None:

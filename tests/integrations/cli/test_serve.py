@@ -4,7 +4,11 @@ exactly as the README's quickstart shows, and the details on `/api/v1/health`.""
 from __future__ import annotations
 
 import json
+import os
 import re
+import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import httpx2
@@ -44,3 +48,38 @@ def test_serve_migrates_and_answers_healthz(tmp_path: Path) -> None:
     assert body["database"] == "ok"
     assert body["migration"] == {"current": head_revision(), "head": head_revision()}
     assert (tmp_path / "serve.db").exists()
+
+
+def test_serve_announces_only_after_it_listens(tmp_path: Path) -> None:
+    """ "serving on" is printed once, after the server is up (the log has it by the time
+    `/healthz` answers)."""
+    database_url = f"sqlite+aiosqlite:///{tmp_path / 'serve.db'}"
+    with running_serve(tmp_path, database_url) as server:
+        log = server.log.read_text()
+    assert log.count(f"serving on http://127.0.0.1:{server.port}") == 1
+
+
+def test_serve_on_a_busy_port_names_the_holder(tmp_path: Path) -> None:
+    """A port already taken exits 1 naming the process that holds it; nothing is announced
+    and the database is not touched."""
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        result = subprocess.run(
+            [str(Path(sys.executable).parent / "integrations"), "serve", "--port", str(port)],
+            env={
+                **os.environ,
+                "INTEGRATIONS_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'serve.db'}",
+                "INTEGRATIONS_VAR_DIR": str(tmp_path / "var"),
+            },
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert result.returncode == 1
+    assert f"port {port} on 127.0.0.1 is already in use by PID {os.getpid()}" in result.stderr
+    assert "serving on" not in result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "serve.db").exists()
