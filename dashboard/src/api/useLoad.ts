@@ -4,7 +4,9 @@ import { useCallback, useEffect, useRef, useState } from "react";
 export type LoadState = "loading" | "ready" | "error";
 
 export interface Loaded<T> {
+  /** "loading" from the very render in which `deps` change, never a stale "ready". */
   state: LoadState;
+  /** The latest answer; while a new one loads, the previous one (pages keep showing it). */
   data: T | undefined;
   error: unknown;
   reload: () => void;
@@ -12,36 +14,39 @@ export interface Loaded<T> {
   setData: (update: (current: T | undefined) => T | undefined) => void;
 }
 
+interface Outcome<T> {
+  key: string;
+  state: LoadState;
+  data: T | undefined;
+  error: unknown;
+}
+
+/** `deps` are plain values (names, filters); they say when `loader` asks for something else. */
 export function useLoad<T>(loader: () => Promise<T>, deps: readonly unknown[]): Loaded<T> {
-  const [state, setState] = useState<LoadState>("loading");
-  const [data, setDataState] = useState<T | undefined>(undefined);
-  const [error, setError] = useState<unknown>(null);
   const [generation, setGeneration] = useState(0);
-  const latest = useRef(0);
+  const key = JSON.stringify([...deps, generation]);
+  const [outcome, setOutcome] = useState<Outcome<T>>({ key: "", state: "loading", data: undefined, error: null });
+  const latest = useRef("");
 
   useEffect(() => {
-    const ticket = ++latest.current;
-    setState("loading");
+    latest.current = key;
     loader().then(
-      (value) => {
-        if (ticket !== latest.current) return;
-        setDataState(value);
-        setError(null);
-        setState("ready");
+      (data) => {
+        if (latest.current === key) setOutcome({ key, state: "ready", data, error: null });
       },
-      (failure: unknown) => {
-        if (ticket !== latest.current) return;
-        setError(failure);
-        setState("error");
+      (error: unknown) => {
+        if (latest.current === key) setOutcome((last) => ({ key, state: "error", data: last.data, error }));
       },
     );
-    // `loader` is a fresh closure each render; `deps` says when it asks for something else.
-  }, [...deps, generation]);
+    // `loader` is a fresh closure on every render; `key` says when it asks for something else.
+  }, [key]);
 
   const reload = useCallback(() => setGeneration((n) => n + 1), []);
   const setData = useCallback(
-    (update: (current: T | undefined) => T | undefined) => setDataState(update),
+    (update: (current: T | undefined) => T | undefined) =>
+      setOutcome((last) => ({ ...last, data: update(last.data) })),
     [],
   );
-  return { state, data, error, reload, setData };
+  const state = outcome.key === key ? outcome.state : "loading";
+  return { state, data: outcome.data, error: state === "error" ? outcome.error : null, reload, setData };
 }
