@@ -16,7 +16,6 @@ import type {
   HealthCheck,
   HealthObservation,
   HealthReport,
-  IntegrationConfig,
   IntegrationDetail,
   IntegrationSummary,
   MetricsSeries,
@@ -35,7 +34,7 @@ export const api = {
     request<{ items: IntegrationSummary[] }>(`${V1}/integrations`, { token }),
   integration: (name: string) => request<IntegrationDetail>(integrationPath(name)),
   updateIntegration: (name: string, patch: Record<string, unknown>) =>
-    request<IntegrationConfig>(integrationPath(name), { method: "PATCH", body: patch }),
+    request<IntegrationSummary>(integrationPath(name), { method: "PATCH", body: patch }),
   configHistory: (name: string, limit = 20) =>
     request<{ items: ConfigChange[] }>(`${integrationPath(name)}/history`, { query: { limit } }),
 
