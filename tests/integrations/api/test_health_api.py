@@ -76,6 +76,10 @@ async def test_check_now_answers_stores_and_shares_the_process_factory(
     history = (await api.get("/api/v1/integrations/mock/health/history")).json()
     assert [(i["status"], i["source"]) for i in history["items"]] == [("healthy", "check")]
     assert history["total"] == 1
+    listed = {i["integration"]: i for i in (await api.get("/api/v1/health")).json()["integrations"]}
+    assert listed["mock"]["circuit_state"] == "closed"
+    assert listed["mock"]["latency_ms"] == history["items"][0]["latency_ms"] is not None
+    assert (listed["typeform"]["circuit_state"], listed["typeform"]["latency_ms"]) == (None, None)
 
 
 async def test_disabled_integration_is_not_called(app: FastAPI, api: httpx2.AsyncClient) -> None:

@@ -144,6 +144,8 @@ async def latest_statuses(services: Services) -> list[dict[str, Any]]:
                 "reasons": item["reasons"] if item else [],
                 "checked_at": item["checked_at"] if item else None,
                 "source": item["source"] if item else None,
+                "circuit_state": item["circuit_state"] if item else None,
+                "latency_ms": item["latency_ms"] if item else None,
             }
         )
     return out

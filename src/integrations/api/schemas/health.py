@@ -32,7 +32,8 @@ class IntegrationStatus(BaseModel):
     """One integration's newest stored health observation (a check or a breaker change).
 
     `status` is `healthy`, `degraded`, `unhealthy`, `unknown` (never observed) or `disabled`;
-    `GET /api/v1/integrations/{name}/health` checks one now.
+    `GET /api/v1/integrations/{name}/health` checks one now. `circuit_state` (`closed`,
+    `open`, `half_open`) and `latency_ms` are the observation's, null when it has none.
     """
 
     integration: str
@@ -42,6 +43,8 @@ class IntegrationStatus(BaseModel):
     reasons: list[str] = []
     checked_at: str | None = None
     source: str | None = None
+    circuit_state: str | None = None
+    latency_ms: float | None = None
 
 
 class HealthReport(BaseModel):
