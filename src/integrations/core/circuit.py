@@ -158,8 +158,13 @@ class CircuitLayer(httpx2.AsyncBaseTransport):
         self.breaker = breaker
 
     async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
-        call_context(request)
-        trial_until = await self.breaker.enter()
+        decisions = call_context(request).breaker_decisions
+        try:
+            trial_until = await self.breaker.enter()
+        except CircuitOpenError:
+            decisions.append("refused")
+            raise
+        decisions.append("admitted" if trial_until is None else "trial")
         try:
             response = await self._inner.handle_async_request(request)
         except httpx2.LocalProtocolError:

@@ -52,6 +52,9 @@ class CallContext:
     # Why each retry happened (and why the last attempt was not retried, when it failed):
     # shown in the call record's request summary. Empty for a call answered at once.
     attempt_log: list[str] = field(default_factory=list)
+    # The breaker's decision for each attempt that reached it: `admitted`, `trial` (the one
+    # call let through to probe a half-open breaker) or `refused` (open). Shown with the call.
+    breaker_decisions: list[str] = field(default_factory=list)
 
     @property
     def retry_count(self) -> int:

@@ -50,6 +50,8 @@ class CapturedCall(NamedTuple):
     response: tuple[int, str | None, bytes, int] | None  # (status, type, first bytes, size)
     error_text: str | None
     attempts: tuple[str, ...] = ()
+    limiter: tuple[int, float] = (0, 0.0)  # (times our rate limiter held it back, seconds)
+    breaker: tuple[str, ...] = ()  # the breaker's decision per attempt (`CallContext`)
 
 
 @dataclass(slots=True, eq=False)
@@ -139,6 +141,10 @@ def _redact(call: CapturedCall) -> RedactedDetails:
     }
     if call.attempts:
         request_summary["attempts"] = list(call.attempts)
+    if call.limiter[0]:
+        request_summary["limiter"] = {"waits": call.limiter[0], "wait_seconds": call.limiter[1]}
+    if call.breaker:
+        request_summary["breaker"] = list(call.breaker)
     response_summary: dict[str, Any] | None = None
     if call.response is not None:
         status, content_type, body, body_bytes = call.response

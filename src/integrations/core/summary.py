@@ -54,6 +54,8 @@ def record_for(
         answer,
         str(error) if error is not None else None,
         tuple(ctx.attempt_log),
+        (ctx.limiter_waits, round(ctx.limiter_wait_seconds, 3)),
+        tuple(ctx.breaker_decisions),
     )
     return CallRecord(
         integration=ctx.integration,

@@ -200,3 +200,39 @@ async def test_metrics_csv_series(client: httpx2.AsyncClient, services: Services
     assert sum(int(r["calls"]) for r in rows) == 3
     assert {r["operation"] for r in rows} == {"get_item"}
     assert float(rows[-1]["p50_ms"]) == pytest.approx(as_json["items"][-1]["p50_ms"])
+
+
+async def test_trace_shows_the_limiter_and_breaker_decisions(
+    client: httpx2.AsyncClient, services: Services
+) -> None:
+    """A call held back by our rate limiter shows its wait; the call that met the open
+    breaker shows it refused, the calls before it admitted."""
+    limited = {
+        "enabled": True,
+        "mode": "mock",
+        "retry": {"max_attempts": 1},
+        "circuit": {"failure_threshold": 1},
+        "rate_limits": [{"limit": 1, "period_seconds": 0.2}],
+    }
+    update = IntegrationSettingsUpdate.model_validate(limited)
+    await services.update_config("mock", update, changed_by="test")
+    factory = IntegrationFactory.for_process(services)
+    simulator = factory.simulator("mock")
+    assert isinstance(simulator, MockSimulator)
+    traces = []
+    for status in (200, 500, 200):  # the 500 opens the breaker (threshold 1)
+        simulator.canned["get_item"] = CannedResponse(status=status, body={"id": "1"})
+        with bind_trace_id(uuid.uuid4().hex) as trace, contextlib.suppress(IntegrationError):
+            traces.append(trace)
+            await get_item(await factory.get("mock"), "1")  # type: ignore[arg-type]
+    await factory.close()
+
+    first, second, third = [
+        (await client.get(f"{BASE}/calls/{trace}")).json()["items"][0] for trace in traces
+    ]
+    assert first["limiter"] == {"waits": 0, "wait_seconds": 0.0}
+    assert first["breaker"] == {"state": "closed", "refused": False, "decisions": ["admitted"]}
+    assert second["limiter"]["waits"] == 1 and second["limiter"]["wait_seconds"] > 0
+    assert second["breaker"]["decisions"] == ["admitted"]
+    assert third["breaker"] == {"state": "open", "refused": True, "decisions": ["refused"]}
+    assert third["error_class"] == "CircuitOpenError"

@@ -47,7 +47,8 @@ class CallFilter:
 
 
 def call_log_dict(row: CallLogRow, *, detail: bool = False) -> dict[str, Any]:
-    """A row as JSON-ready data; `detail` adds the request and response summaries."""
+    """A row as JSON-ready data; `detail` adds the request and response summaries and the
+    decisions of our own layers (`_decisions`)."""
     out: dict[str, Any] = {
         "id": row.id,
         "trace_id": row.trace_id,
@@ -68,7 +69,25 @@ def call_log_dict(row: CallLogRow, *, detail: bool = False) -> dict[str, Any]:
     if detail:
         out["request_summary"] = row.request_summary
         out["response_summary"] = row.response_summary
+        out.update(_decisions(row.request_summary or {}))
     return out
+
+
+def _decisions(summary: dict[str, Any]) -> dict[str, Any]:
+    """What our rate limiter and breaker did to the call, from its request summary.
+
+    `limiter`: how often and how long it held the call back (zeros: never). `breaker`: its
+    decision per attempt (`admitted`, `trial`, `refused`), the state the last one implies and
+    whether it refused the call; null when no attempt reached it (a cache hit, a call
+    recorded before decisions were kept).
+    """
+    limiter = summary.get("limiter") or {"waits": 0, "wait_seconds": 0.0}
+    decisions: list[str] = summary.get("breaker") or []
+    if not decisions:
+        return {"limiter": limiter, "breaker": None}
+    state = {"admitted": "closed", "trial": "half_open"}.get(decisions[-1], "open")
+    breaker = {"state": state, "refused": "refused" in decisions, "decisions": decisions}
+    return {"limiter": limiter, "breaker": breaker}
 
 
 class CallLogRepository:
