@@ -78,6 +78,24 @@ async def test_bad_input_answers_422_naming_the_field(api: httpx2.AsyncClient) -
         assert field in fields(response), (path, body, response.text)
 
 
+async def test_integrations_with_a_sync_are_listed_with_their_types(
+    api: httpx2.AsyncClient,
+) -> None:
+    """`/api/sync/integrations` names every integration with a sync (the connectors' and the
+    registered demo) and the sync types a trigger accepts for each."""
+    response = await api.get("/api/sync/integrations")
+
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert {"practicepanther", demo_sync.NAME} <= set(body["items"])
+    assert body["items"] == sorted(body["items"]) == sorted(body["sync_types"])
+    assert {"full", "incremental", "contacts", "matters"} <= set(
+        body["sync_types"]["practicepanther"]
+    )
+    status = await api.get("/api/sync/status", params={"integration": body["items"][0]})
+    assert status.status_code == 200
+
+
 async def test_routes_need_the_admin_token(api: httpx2.AsyncClient) -> None:
     response = await api.get(
         "/api/sync/status", params=Q, headers={"Authorization": "Bearer wrong"}

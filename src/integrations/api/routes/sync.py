@@ -96,6 +96,17 @@ async def _trigger(
     return {"integration": integration, "syncType": sync_type, "jobId": job_id, "status": "queued"}
 
 
+@router.get("/integrations", summary="The integrations with a sync and their sync types")
+async def list_synced_integrations(_: AdminPrincipal) -> dict[str, Any]:
+    """`items`: every integration the other routes accept as `?integration=`; `sync_types`:
+    what `POST /api/sync/trigger` accepts as `syncType` for each."""
+    names = synced_integrations()
+    return {
+        "items": names,
+        "sync_types": {name: sorted(_sync_types(_definition(name))) for name in names},
+    }
+
+
 @router.get("/status", summary="Running syncs, schedule, cursors and recent history")
 async def get_status(
     services: ServicesDep, _: AdminPrincipal, integration: Integration = "practicepanther"
