@@ -47,6 +47,7 @@ _TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
 # Ids made per call (email and SMS message and batch ids, SNS MessageIds) differ by design.
 _NEW_ID = re.compile(r"^[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$|^[0-9a-f]{32}$")
 Prepare = Callable[[IntegrationFactory], Awaitable[dict[str, Any]]]
+UNPACED = [{"limit": 1_000_000, "period_seconds": 1.0}]  # our limiter: no wait at this volume
 
 
 async def _document(factory: IntegrationFactory, *, send: bool = False) -> dict[str, Any]:
@@ -123,7 +124,13 @@ def _masked(value: Any) -> Any:
 async def _fresh(factory: IntegrationFactory, spec: OperationSpec) -> dict[str, Any]:
     """Reset the simulator and our webhook rows, then prepare what the operation needs."""
     if get_connector(spec.integration).simulator is not None:  # email/SMS: local peers
-        factory.simulator(spec.integration).reset()
+        sim = factory.simulator(spec.integration)
+        sim.reset()
+        # Answers, not pacing, are compared here: the vendors' per-second limits and
+        # PandaDoc's seconds of processing would only make each surface wait in real time.
+        sim.limiter.configure([])  # type: ignore[attr-defined]
+        if spec.integration == "pandadoc":
+            sim.configure(processing_delay=0)  # type: ignore[attr-defined]
     await factory.invalidate_cache(spec.integration)  # a cached answer says so (`source`)
     async with factory.services.db.sessions.begin() as session:
         await session.execute(delete(WebhookSubscriptionRow))
@@ -147,7 +154,7 @@ async def _surfaces(
         "sms",
         "nicednb",
     ):
-        await configure(services, name, enabled=True, mode="mock", **FAST)
+        await configure(services, name, enabled=True, mode="mock", rate_limits=UNPACED, **FAST)
     quiet = settings.model_copy(
         update={"webhooks": settings.webhooks.model_copy(update={"worker_enabled": False})}
     )
