@@ -8,9 +8,13 @@ so no window of the limiter's length ever sees more than its limit.
 Background calls (syncs, bulk sends) see each window shrunk by `background_share`, so the
 last part of every budget always stays for interactive calls.
 
-Each window is held a little longer than its period (`margin_seconds`, at most 10% of it):
-a request admitted at the very edge of a window still travels a few milliseconds before the
-vendor counts it, and the vendor's window is what must never overflow.
+The vendor counts a request when it arrives, somewhere between our admission and its
+answer, and the vendor's window is what must never overflow. So a call through
+`RateLimitLayer` holds its place in each window from admission until `period` after its
+answer (`settle`): a request that waited 150 ms on a busy CPU before reaching the vendor
+cannot make the vendor see one request too many. Each window is also held a little longer
+than its period (`margin_seconds`, at most 10% of it) for calls never settled (a process
+killed mid-call, direct `acquire` callers).
 
 A 429 pauses the whole integration for the time the vendor asked, and teaches the limiter a
 window of the vendor's real rate (`learned_limit.py`), so the calls waiting out the pause
@@ -22,7 +26,9 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import itertools
 import math
+import uuid
 from collections import Counter
 
 import httpx2
@@ -127,13 +133,13 @@ class RateLimiter:
         windows, cost, _ = self._windows(request, priority)
         return await self._admit(windows, cost)
 
-    async def _admit(self, windows: list[Window], cost: int) -> float:
+    async def _admit(self, windows: list[Window], cost: int, holder: str | None = None) -> float:
         """One try at admission: the learned window (in process), then the store's windows."""
         now = self._clock.now()
         wait = self.learned.reserve(now)
         if wait > 0:
             return wait
-        wait = await self._store.acquire_windows(windows, cost, self._block_key)
+        wait = await self._store.acquire_windows(windows, cost, self._block_key, holder)
         if wait > 0:
             self.learned.release(now)
         return wait
@@ -144,12 +150,15 @@ class RateLimiter:
         priority: Priority = "interactive",
         *,
         max_wait: float | None = None,
+        holder: str | None = None,
     ) -> float:
         """Wait (in arrival order) until the budget admits `request`; returns seconds waited.
 
         Args:
             max_wait: the longest this call may wait (what is left of its deadline); never
                 more than `max_wait_seconds`.
+            holder: a name unique to this call; `settle(request, priority, holder)` must
+                follow once the request is answered or has failed.
 
         Raises:
             RateLimitedError: when admission would take longer than that.
@@ -157,7 +166,7 @@ class RateLimiter:
         windows, cost, lane = self._windows(request, priority)
         # With nobody queued, trying first overtakes no one; only a call that must wait takes
         # its place in line.
-        if not self._queued.get(lane) and await self._admit(windows, cost) <= 0:
+        if not self._queued.get(lane) and await self._admit(windows, cost, holder) <= 0:
             return 0.0
         limit = self.max_wait_seconds if max_wait is None else min(max_wait, self.max_wait_seconds)
         queue = self._queues.get(lane)
@@ -165,18 +174,23 @@ class RateLimiter:
             queue = self._queues[lane] = asyncio.Lock()
         self._queued[lane] = self._queued.get(lane, 0) + 1
         try:
-            return await self._wait_in_line(queue, windows, cost, limit)
+            return await self._wait_in_line(queue, windows, cost, limit, holder)
         finally:
             self._queued[lane] -= 1
 
     async def _wait_in_line(
-        self, queue: asyncio.Lock, windows: list[Window], cost: int, limit: float
+        self,
+        queue: asyncio.Lock,
+        windows: list[Window],
+        cost: int,
+        limit: float,
+        holder: str | None,
     ) -> float:
         started = self._clock.now()
         waited = 0.0
         async with queue:
             while True:
-                wait = await self._admit(windows, cost)
+                wait = await self._admit(windows, cost, holder)
                 if wait <= 0:
                     return waited
                 if self._clock.now() - started + wait > limit:
@@ -191,6 +205,13 @@ class RateLimiter:
                 self._violation("waited", wait)
                 await self._clock.sleep(wait)
                 waited += wait
+
+    async def settle(self, request: httpx2.Request, priority: Priority, holder: str) -> None:
+        """The call `holder` was admitted for is over: the vendor counted it by now, so its
+        units stay in their windows until `period` from now."""
+        windows, cost, _ = self._windows(request, priority)
+        if windows:
+            await self._store.settle_windows(windows, cost, holder)
 
     async def update_from_response(self, response: httpx2.Response) -> None:
         """Correct the budget from what the vendor said: 429 and exhausted-budget headers."""
@@ -259,15 +280,22 @@ class RateLimitLayer(httpx2.AsyncBaseTransport):
     def __init__(self, inner: httpx2.AsyncBaseTransport, limiter: RateLimiter) -> None:
         self._inner = inner
         self.limiter = limiter
+        # Holder names: unique across the processes sharing a Redis budget.
+        self._holder_prefix = uuid.uuid4().hex[:16]
+        self._calls = itertools.count()
 
     async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
         ctx = call_context(request)
         left = None if ctx.deadline is None else ctx.deadline - self.limiter.now()
-        waited = await self.limiter.acquire(request, ctx.priority, max_wait=left)
+        holder = f"{self._holder_prefix}:{next(self._calls)}"
+        waited = await self.limiter.acquire(request, ctx.priority, max_wait=left, holder=holder)
         if waited:
             ctx.limiter_waits += 1
             ctx.limiter_wait_seconds += waited
-        response = await self._inner.handle_async_request(request)
+        try:
+            response = await self._inner.handle_async_request(request)
+        finally:
+            await self.limiter.settle(request, ctx.priority, holder)
         await self.limiter.update_from_response(response)
         return response
 

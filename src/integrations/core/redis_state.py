@@ -35,16 +35,36 @@ for i = 1, n do
   end
 end
 if wait > 0 then return tostring(wait) end
+local holder = ARGV[2 * n + 2]
 for i = 1, n do
   local key, period = KEYS[i + 1], tonumber(ARGV[2 * i + 1])
   for j = 1, cost do
-    redis.call('ZADD', key, now, now .. ':' .. redis.call('INCR', key .. ':seq'))
+    if holder ~= '' then
+      redis.call('ZADD', key, now, holder .. ':' .. j)
+    else
+      redis.call('ZADD', key, now, now .. ':' .. redis.call('INCR', key .. ':seq'))
+    end
   end
   local ttl = math.ceil(period * 1000) + 1000
   redis.call('PEXPIRE', key, ttl)
   redis.call('PEXPIRE', key .. ':seq', ttl)
 end
 return '0'
+"""
+)
+
+# Only members still in their window move (XX): one that expired stays gone.
+_SETTLE = (
+    _NOW
+    + """
+local cost, holder = tonumber(ARGV[1]), ARGV[2]
+for i = 1, #KEYS do
+  for j = 1, cost do
+    redis.call('ZADD', KEYS[i], 'XX', now, holder .. ':' .. j)
+  end
+  redis.call('PEXPIRE', KEYS[i], math.ceil(tonumber(ARGV[i + 2]) * 1000) + 1000)
+end
+return 1
 """
 )
 
@@ -152,6 +172,7 @@ class RedisStateStore:
         self._redis = client
         self._prefix = prefix
         self._acquire = client.register_script(_ACQUIRE)
+        self._settle = client.register_script(_SETTLE)
         self._block = client.register_script(_BLOCK)
         self._usage = client.register_script(_USAGE)
         self._enter = client.register_script(_ENTER)
@@ -167,7 +188,9 @@ class RedisStateStore:
     def _k(self, key: str) -> str:
         return self._prefix + key
 
-    async def acquire_windows(self, windows: list[Window], cost: int, block_key: str) -> float:
+    async def acquire_windows(
+        self, windows: list[Window], cost: int, block_key: str, holder: str | None = None
+    ) -> float:
         for w in windows:
             if cost > w.limit:
                 raise ValueError(f"cost {cost} exceeds the window limit {w.limit}")
@@ -175,7 +198,13 @@ class RedisStateStore:
         args: list[Any] = [cost]
         for w in windows:
             args += [w.limit, repr(float(w.period))]
+        args.append(holder or "")
         return float(await self._acquire(keys=keys, args=args))
+
+    async def settle_windows(self, windows: list[Window], cost: int, holder: str) -> None:
+        keys = [self._k(w.key) for w in windows]
+        args: list[Any] = [cost, holder, *(repr(float(w.period)) for w in windows)]
+        await self._settle(keys=keys, args=args)
 
     async def block(self, block_key: str, seconds: float) -> None:
         await self._block(keys=[self._k(block_key)], args=[repr(float(seconds))])

@@ -41,8 +41,16 @@ class BreakerSnapshot:
 class StateStore(Protocol):
     """Atomic operations on shared state. Times are epoch seconds."""
 
-    async def acquire_windows(self, windows: list[Window], cost: int, block_key: str) -> float:
-        """Spend `cost` in every window, or nothing: 0.0 when admitted, else seconds to wait."""
+    async def acquire_windows(
+        self, windows: list[Window], cost: int, block_key: str, holder: str | None = None
+    ) -> float:
+        """Spend `cost` in every window, or nothing: 0.0 when admitted, else seconds to wait.
+        With a `holder` (unique per call), `settle_windows` can later move those units."""
+        ...
+
+    async def settle_windows(self, windows: list[Window], cost: int, holder: str) -> None:
+        """Move the units `holder` spent (still in their windows) to now: its request was
+        answered, so the vendor counted it at some moment up to now."""
         ...
 
     async def block(self, block_key: str, seconds: float) -> None:
@@ -109,11 +117,14 @@ class MemoryStateStore:
     ) -> None:
         self.clock = clock or SystemClock()
         self._windows: dict[str, deque[float]] = {}
+        self._held: dict[str, float] = {}  # holder -> admission time, until settled
         self._blocked: dict[str, float] = {}
         self._breakers: dict[str, BreakerSnapshot] = {}
         self._cache = BoundedTTLMap(cache_max_bytes)
 
-    async def acquire_windows(self, windows: list[Window], cost: int, block_key: str) -> float:
+    async def acquire_windows(
+        self, windows: list[Window], cost: int, block_key: str, holder: str | None = None
+    ) -> float:
         now = self.clock.now()
         wait = max(0.0, self._blocked.get(block_key, 0.0) - now)
         for w in windows:
@@ -131,7 +142,21 @@ class MemoryStateStore:
             return wait
         for w in windows:
             self._windows[w.key].extend([now] * cost)
+        if holder is not None:
+            if len(self._held) >= _MAX_HELD:  # a holder never settled must not pile up
+                del self._held[next(iter(self._held))]
+            self._held[holder] = now
         return 0.0
+
+    async def settle_windows(self, windows: list[Window], cost: int, holder: str) -> None:
+        admitted = self._held.pop(holder, None)
+        if admitted is None:
+            return
+        now = self.clock.now()
+        for w in windows:
+            log = self._windows.get(w.key)
+            if log is not None:
+                _move_to_now(log, admitted, cost, now)
 
     async def block(self, block_key: str, seconds: float) -> None:
         until = self.clock.now() + seconds
@@ -202,6 +227,22 @@ class MemoryStateStore:
 
 
 _CLOSED = BreakerSnapshot()
+_MAX_HELD = 100_000
+
+
+def _move_to_now(log: deque[float], admitted: float, cost: int, now: float) -> None:
+    """Replace up to `cost` entries `admitted` (those not yet expired) with `now`. Every
+    entry is at most `now`, so appending keeps the log in time order."""
+    moved = 0
+    # The admission is recent: look from the newest end, and stop once past it.
+    for i in range(len(log) - 1, -1, -1):
+        at = log[i]
+        if at < admitted or moved == cost:
+            break
+        if at == admitted:
+            del log[i]
+            moved += 1
+    log.extend([now] * moved)
 
 
 def next_breaker_state(

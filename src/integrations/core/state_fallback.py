@@ -68,8 +68,13 @@ class FallbackStateStore:
             self._down_until = None
         return result
 
-    async def acquire_windows(self, windows: list[Window], cost: int, block_key: str) -> float:
-        return await self._run(lambda s: s.acquire_windows(windows, cost, block_key))
+    async def acquire_windows(
+        self, windows: list[Window], cost: int, block_key: str, holder: str | None = None
+    ) -> float:
+        return await self._run(lambda s: s.acquire_windows(windows, cost, block_key, holder))
+
+    async def settle_windows(self, windows: list[Window], cost: int, holder: str) -> None:
+        await self._run(lambda s: s.settle_windows(windows, cost, holder))
 
     async def block(self, block_key: str, seconds: float) -> None:
         await self._run(lambda s: s.block(block_key, seconds))

@@ -141,6 +141,21 @@ async def test_exhausted_budget_header_pauses_calls() -> None:
     assert clock.now() - 1_700_000_000 == pytest.approx(3)
 
 
+async def test_a_call_holds_its_window_until_period_after_its_answer() -> None:
+    """A request answered 3 s after admission keeps its place until a period after the
+    answer (the vendor may have counted it that late): the next call goes at 13.1 s."""
+    clock = VirtualClock()
+
+    async def slow_vendor(request: httpx2.Request) -> httpx2.Response:
+        await clock.sleep(3.0)
+        return httpx2.Response(200, json={})
+
+    client = make_client(slow_vendor, clock=clock, limits=[RateLimitRule(1, 10.0)])
+    await client.request("GET", "/a", operation="a")
+    await client.request("GET", "/b", operation="b")
+    assert clock.now() - 1_700_000_000 == pytest.approx(3 + 10.1 + 3)  # not 10.1 + 3
+
+
 async def test_margin_is_bounded_by_period_share() -> None:
     """The safety margin never exceeds 10% of a short window."""
     clock = VirtualClock()

@@ -80,6 +80,23 @@ async def test_window_admits_the_limit_then_reports_the_wait(
         await store.acquire_windows(windows, LIMIT + 1, BLOCK_KEY)
 
 
+async def test_settle_keeps_a_unit_until_period_after_its_answer(
+    store: StateStore, elapse: Elapse
+) -> None:
+    """A unit settled 1.2 s after admission stays in its window 1.2 s longer than an unheld
+    one admitted with it; settling an unknown holder changes nothing."""
+    windows = [Window("rl:conformance:s", 2, 2.4)]
+    assert await store.acquire_windows(windows, 1, BLOCK_KEY, "call-a") == 0.0
+    assert await store.acquire_windows(windows, 1, BLOCK_KEY) == 0.0
+    await elapse(1.2)
+    await store.settle_windows(windows, 1, "call-a")
+    await store.settle_windows(windows, 1, "never-admitted")
+    await elapse(1.2 + AFTER)  # the unheld unit has expired, the settled one has 1.15 s left
+    assert await store.acquire_windows(windows, 1, BLOCK_KEY) == 0.0
+    assert await store.acquire_windows(windows, 1, BLOCK_KEY) > 0
+    assert (await store.window_usage(windows, BLOCK_KEY))[0] == [2]
+
+
 async def test_block_refuses_every_window(store: StateStore, elapse: Elapse) -> None:
     """A block (a server's Retry-After) refuses acquisitions until it ends."""
     windows = [Window("rl:conformance:b", 100, 1.0)]
