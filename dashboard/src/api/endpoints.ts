@@ -79,13 +79,14 @@ export const api = {
       query: dryRun ? { dry_run: true } : {},
     }) as Promise<DryRunPreview | unknown>,
 
-  syncIntegrations: async (): Promise<string[]> => {
+  /** Integrations with a sync and each one's sync types (full, incremental, its streams). */
+  syncIntegrations: async (): Promise<{ items: string[]; sync_types?: Record<string, string[]> }> => {
     try {
-      return (await request<{ items: string[] }>("/api/sync/integrations")).items;
+      return await request<{ items: string[]; sync_types?: Record<string, string[]> }>("/api/sync/integrations");
     } catch (error) {
       // The route is newer than the sync routes; before it, PracticePanther is the only sync.
       if (error instanceof ApiError && (error.status === 404 || error.status === 405)) {
-        return ["practicepanther"];
+        return { items: ["practicepanther"] };
       }
       throw error;
     }

@@ -12,7 +12,7 @@ export interface IntegrationStatus {
   reasons: string[];
   checked_at: string | null;
   source: string | null;
-  circuit_state?: CircuitState | null; // requested (API_REQUESTS 1); absent before it lands
+  circuit_state?: CircuitState | null; // absent from servers older than this dashboard
   latency_ms?: number | null;
 }
 
@@ -155,8 +155,9 @@ export interface CallDetail extends CallLog {
     attempts?: string[];
   } | null;
   response_summary: { status: number; content_type: string | null; body_bytes: number; body: string } | null;
-  // Requested (API_REQUESTS 2); absent before it lands.
-  breaker?: { state: CircuitState | null; refused: boolean } | null;
+  // Absent from servers before these were recorded; `breaker` is null when no attempt reached
+  // the breaker (a cache hit). `decisions` has one entry per attempt.
+  breaker?: { state: CircuitState | null; refused: boolean; decisions?: ("admitted" | "trial" | "refused")[] } | null;
   limiter?: { waits: number; wait_seconds: number } | null;
 }
 

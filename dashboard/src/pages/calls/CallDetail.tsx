@@ -3,15 +3,18 @@ import { DataTable } from "../../components/DataTable";
 import { StatusBadge } from "../../components/StatusBadge";
 import { formatMs, formatTime, prettyJson } from "../../format";
 
-/** The breaker's part in a call: recorded by newer servers, else read from the error class. */
+/** The breaker's part in a call: recorded per attempt by the server, else read from the error. */
 function breakerText(call: Call): string {
+  if (call.breaker === null && call.cache_hit) return "not consulted: answered from the cache";
   if (call.breaker) {
     const state = call.breaker.state ? `breaker ${call.breaker.state.replace("_", " ")}` : "breaker state not recorded";
-    return call.breaker.refused ? `${state}: the call was refused without reaching the vendor` : `${state}: the call was let through`;
+    const verdict = call.breaker.refused ? "refused the call; it never reached the vendor" : "let the call through";
+    const decisions = call.breaker.decisions?.length ? ` (per attempt: ${call.breaker.decisions.join(", ")})` : "";
+    return `${state}: ${verdict}${decisions}`;
   }
   return call.error_class === "CircuitOpenError"
     ? "the open breaker refused the call; it never reached the vendor"
-    : "let through (the breaker did not refuse it)";
+    : "not recorded for this call (no CircuitOpenError: it was let through)";
 }
 
 function limiterText(call: Call): string {

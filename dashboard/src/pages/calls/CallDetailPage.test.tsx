@@ -22,6 +22,7 @@ describe("CallDetailPage", () => {
     expect(call).toHaveTextContent("NotFoundError: pandadoc: 404 the resource was not found: Not found");
     expect(within(call).getByLabelText("Response body of call 11")).toHaveTextContent('"detail": "Not found"');
     expect(call).toHaveTextContent("Answered at the first attempt.");
+    expect(call).toHaveTextContent("not held back by our rate limiter");
   });
 
   it("lists retries with their reasons and the breaker and limiter decisions", async () => {
@@ -30,9 +31,19 @@ describe("CallDetailPage", () => {
     const call = await screen.findByRole("region", { name: /create_document/ });
     const retries = within(call).getAllByRole("listitem").map((item) => item.textContent);
     expect(retries).toEqual(["status 503: backoff 0.84s", "status 429: server asks 1.00s"]);
-    expect(call).toHaveTextContent("breaker closed: the call was let through");
+    expect(call).toHaveTextContent("breaker closed: let the call through (per attempt: admitted, admitted, admitted)");
     expect(call).toHaveTextContent("held back 1 time(s), 0.25 s in all");
     expect(within(call).getByRole("table", { name: "Request headers of call 14" })).toHaveTextContent("authorization***");
+  });
+
+  it("reads the breaker's part from the error on servers that do not record it", async () => {
+    const { breaker: _b, limiter: _l, ...old } = failedTrace.items[0];
+    const refused = { ...old, error_class: "CircuitOpenError", status_code: null, response_summary: null };
+    mockApi({ [`GET /api/v1/integrations/pandadoc/calls/${failedTrace.trace_id}`]: { body: { ...failedTrace, items: [refused] } } });
+    renderAt(<CallDetailPage />, `/calls/${failedTrace.trace_id}?integration=pandadoc`, route);
+    const call = await screen.findByRole("region", { name: /get_document_status/ });
+    expect(call).toHaveTextContent("the open breaker refused the call; it never reached the vendor");
+    expect(call).toHaveTextContent("our limiter's waits are not recorded for this call");
   });
 
   it("searches every integration when the link names none", async () => {

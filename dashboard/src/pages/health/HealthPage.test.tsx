@@ -36,7 +36,7 @@ describe("HealthPage", () => {
     expect(pandadoc.getByText("mock mode")).toBeInTheDocument();
     expect(pandadoc.getByText("80.0%")).toBeInTheDocument();
     expect(pandadoc.getByText("27 ms")).toBeInTheDocument();
-    expect(pandadoc.getByText("75.0% (3/1)")).toBeInTheDocument();
+    expect(pandadoc.getByText("75.0% (3 hits / 1 misses)")).toBeInTheDocument();
     expect(within(rowOf("email")).getByText("disabled")).toBeInTheDocument();
     // Metrics are asked only for enabled integrations, over the last hour.
     expect(api.to("GET", "/api/v1/integrations/email/metrics")).toHaveLength(0);

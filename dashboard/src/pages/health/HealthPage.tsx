@@ -69,10 +69,11 @@ export default function HealthPage() {
     {
       header: "Cache hit rate",
       numeric: true,
-      render: (row) =>
-        row.recent
-          ? `${formatPercent(hitRate(row.recent.cache_hits, row.recent.cache_misses))} (${row.recent.cache_hits}/${row.recent.cache_misses})`
-          : "—",
+      render: (row) => {
+        if (!row.recent) return "—";
+        const { cache_hits: hits, cache_misses: misses } = row.recent;
+        return hits + misses === 0 ? "no lookups" : `${formatPercent(hitRate(hits, misses))} (${hits} hits / ${misses} misses)`;
+      },
     },
     {
       header: "Checked",

@@ -3,7 +3,7 @@ import { api } from "../../api/endpoints";
 import { ErrorAlert } from "../../components/ErrorAlert";
 
 /** Trigger a sync of one type, stop running syncs (pausing the schedule), or restart. */
-export function SyncControls({ integration, streams, onDone }: { integration: string; streams: string[]; onDone: () => void }) {
+export function SyncControls({ integration, types, onDone }: { integration: string; types: string[]; onDone: () => void }) {
   const [syncType, setSyncType] = useState("incremental");
   const [busy, setBusy] = useState(false);
   const [message, setMessage] = useState("");
@@ -37,7 +37,7 @@ export function SyncControls({ integration, streams, onDone }: { integration: st
         <div className="field">
           <label htmlFor="sync-type">Sync type</label>
           <select id="sync-type" name="syncType" value={syncType} onChange={(e) => setSyncType(e.target.value)}>
-            {["incremental", "full", ...streams].map((type) => <option key={type} value={type}>{type}</option>)}
+            {types.map((type) => <option key={type} value={type}>{type}</option>)}
           </select>
         </div>
         <button type="button" onClick={trigger} disabled={busy}>Trigger sync</button>

@@ -35,7 +35,7 @@ export function SyncRuns({ logs, onPage }: { logs: SyncLogs; onPage: (page: numb
   const columns: Column<SyncRun>[] = [
     { header: "Run", numeric: true, render: (r) => r.id },
     { header: "Type", render: (r) => r.syncType },
-    { header: "Trigger", render: (r) => `${r.trigger}${r.triggeredBy ? ` by ${r.triggeredBy}` : ""}` },
+    { header: "Trigger", render: (r) => (r.triggeredBy && r.triggeredBy !== r.trigger ? `${r.trigger} by ${r.triggeredBy}` : r.trigger) },
     { header: "Status", render: (r) => <StatusBadge status={r.status} /> },
     { header: "Started", render: (r) => formatTime(r.startedAt) },
     { header: "Duration", numeric: true, render: (r) => (r.durationSeconds === null ? "—" : `${r.durationSeconds.toFixed(1)} s`) },

@@ -6,7 +6,9 @@ import { renderAt } from "../../test/render";
 import SyncsPage from "./SyncsPage";
 
 const base = {
-  "GET /api/sync/integrations": { body: { items: ["practicepanther"] } },
+  "GET /api/sync/integrations": {
+    body: { items: ["practicepanther"], sync_types: { practicepanther: ["contacts", "full", "incremental", "matters", "tasks"] } },
+  },
   "GET /api/sync/status": { body: syncStatus },
   "GET /api/sync/statistics": { body: syncStatistics },
   "GET /api/sync/logs": { body: syncLogs },

@@ -12,7 +12,7 @@ import { SyncSummary } from "./SyncSummary";
 export default function SyncsPage() {
   const names = useLoad(() => api.syncIntegrations(), []);
   const [picked, setPicked] = useState("");
-  const integration = picked || names.data?.[0] || "";
+  const integration = picked || names.data?.items[0] || "";
   const [page, setPage] = useState(1);
   const [scheduleNote, setScheduleNote] = useState("");
   const overview = useLoad(async () => {
@@ -24,18 +24,19 @@ export default function SyncsPage() {
   const refresh = () => { setScheduleNote(""); overview.reload(); logs.reload(); };
 
   const state = names.data ? combine(overview.state, logs.state) : names.state;
-  const streams = Object.keys(overview.data?.status.streams ?? {});
+  const types = names.data?.sync_types?.[integration]
+    ?? ["full", "incremental", ...Object.keys(overview.data?.status.streams ?? {})];
   return (
     <Page title="Syncs" state={state}>
       {names.state === "error" ? <ErrorAlert error={names.error} /> : null}
-      {names.data?.length === 0 ? <p className="empty">No integration with a sync yet.</p> : null}
-      {names.data && names.data.length > 0 ? (
+      {names.data?.items.length === 0 ? <p className="empty">No integration with a sync yet.</p> : null}
+      {names.data && names.data.items.length > 0 ? (
         <div className="filters">
           <div className="field">
             <label htmlFor="sync-integration">Integration</label>
             <select id="sync-integration" name="integration" value={integration}
               onChange={(e) => { setPicked(e.target.value); setPage(1); }}>
-              {names.data.map((name) => <option key={name} value={name}>{name}</option>)}
+              {names.data.items.map((name) => <option key={name} value={name}>{name}</option>)}
             </select>
           </div>
           <button type="button" className="secondary" onClick={refresh}>Refresh</button>
@@ -44,7 +45,7 @@ export default function SyncsPage() {
       {state === "loading" && !overview.data ? <Loading what="syncs" /> : null}
       {overview.state === "error" ? <ErrorAlert error={overview.error} integration={integration} /> : null}
       {logs.state === "error" ? <ErrorAlert error={logs.error} integration={integration} /> : null}
-      {integration ? <SyncControls integration={integration} streams={streams} onDone={refresh} /> : null}
+      {integration ? <SyncControls integration={integration} types={types} onDone={refresh} /> : null}
       {overview.data ? (
         <>
           <SyncSummary status={overview.data.status} statistics={overview.data.statistics} />
