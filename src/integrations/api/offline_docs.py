@@ -5,7 +5,10 @@ machine without internet `/docs` stayed blank. The same pages are built here wit
 `get_swagger_ui_html` / `get_redoc_html`, pointed at the copies the `fastapi-offline` package
 ships (Swagger UI 5, ReDoc 2 and FastAPI's favicon, kept current by its maintainer) and served
 under `/docs/assets/`. Swagger UI's validator badge is turned off: it would send the whole
-document to validator.swagger.io.
+document to validator.swagger.io. ReDoc still asks for its vendor's logo from a CDN, so the
+pages carry a Content-Security-Policy allowing this origin only: the browser sends that
+request nowhere, and ReDoc hides the image it could not load. (Both pages start from an
+inline script, hence `'unsafe-inline'`; nothing on them comes from a user.)
 """
 
 from __future__ import annotations
@@ -19,7 +22,14 @@ from fastapi.openapi.docs import (
 from starlette.responses import HTMLResponse
 from starlette.staticfiles import StaticFiles
 
-__all__ = ["DOCS_ASSETS_PATH", "DOCS_URL", "OAUTH2_REDIRECT_URL", "REDOC_URL", "install_docs"]
+__all__ = [
+    "DOCS_ASSETS_PATH",
+    "DOCS_CONTENT_SECURITY_POLICY",
+    "DOCS_URL",
+    "OAUTH2_REDIRECT_URL",
+    "REDOC_URL",
+    "install_docs",
+]
 
 DOCS_URL = "/docs"
 REDOC_URL = "/redoc"
@@ -27,6 +37,24 @@ OAUTH2_REDIRECT_URL = "/docs/oauth2-redirect"
 DOCS_ASSETS_PATH = "/docs/assets"
 # The package and folder whose files are served at DOCS_ASSETS_PATH.
 _ASSETS_PACKAGE = ("fastapi_offline", "static")
+DOCS_CONTENT_SECURITY_POLICY = "; ".join(
+    (
+        "default-src 'self'",
+        "script-src 'self' 'unsafe-inline'",
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data:",
+        "worker-src 'self' blob:",  # ReDoc's search runs in a worker made from a blob
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "frame-ancestors 'none'",
+    )
+)
+
+
+def _same_origin_only(page: HTMLResponse) -> HTMLResponse:
+    page.headers["Content-Security-Policy"] = DOCS_CONTENT_SECURITY_POLICY
+    return page
 
 
 def install_docs(app: FastAPI, openapi_url: str) -> None:
@@ -38,7 +66,7 @@ def install_docs(app: FastAPI, openapi_url: str) -> None:
 
     @app.get(DOCS_URL, include_in_schema=False)
     async def swagger_ui() -> HTMLResponse:
-        return get_swagger_ui_html(
+        page = get_swagger_ui_html(
             openapi_url=openapi_url,
             title=f"{title} - Swagger UI",
             oauth2_redirect_url=OAUTH2_REDIRECT_URL,
@@ -47,19 +75,21 @@ def install_docs(app: FastAPI, openapi_url: str) -> None:
             swagger_favicon_url=f"{DOCS_ASSETS_PATH}/favicon.png",
             swagger_ui_parameters={"validatorUrl": None},
         )
+        return _same_origin_only(page)
 
     @app.get(OAUTH2_REDIRECT_URL, include_in_schema=False)
     async def swagger_ui_oauth2_redirect() -> HTMLResponse:
-        return get_swagger_ui_oauth2_redirect_html()
+        return _same_origin_only(get_swagger_ui_oauth2_redirect_html())
 
     @app.get(REDOC_URL, include_in_schema=False)
     async def redoc() -> HTMLResponse:
-        return get_redoc_html(
+        page = get_redoc_html(
             openapi_url=openapi_url,
             title=f"{title} - ReDoc",
             redoc_js_url=f"{DOCS_ASSETS_PATH}/redoc.standalone.js",
             redoc_favicon_url=f"{DOCS_ASSETS_PATH}/favicon.png",
             with_google_fonts=False,
         )
+        return _same_origin_only(page)
 
     app.mount(DOCS_ASSETS_PATH, StaticFiles(packages=[_ASSETS_PACKAGE]), name="docs-assets")

@@ -13,6 +13,7 @@ import httpx2
 import pytest
 
 from integrations.api.app import create_app
+from integrations.api.offline_docs import DOCS_CONTENT_SECURITY_POLICY
 from integrations.config import Settings
 
 pytestmark = pytest.mark.unit
@@ -55,10 +56,13 @@ def _references(page: str) -> list[str]:
 async def test_docs_page_loads_only_local_assets(
     client: httpx2.AsyncClient, path: str, expected_assets: set[str]
 ) -> None:
-    """The page names no absolute URL, and each asset it references answers 200 with a body."""
+    """The page names no absolute URL, each asset it references answers 200 with a body, and
+    its policy lets the browser load from this origin only."""
     page = await client.get(path)
 
     assert page.status_code == 200
+    assert page.headers["content-security-policy"] == DOCS_CONTENT_SECURITY_POLICY
+    assert "http" not in DOCS_CONTENT_SECURITY_POLICY
     assert _ABSOLUTE.findall(page.text) == []
     references = set(_references(page.text))
     assert expected_assets <= references
