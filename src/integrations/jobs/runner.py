@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from integrations.factory import IntegrationFactory
     from integrations.services import Services
 
-__all__ = ["JobRunner", "queue_depth", "runner_for", "runner_kind"]
+__all__ = ["JobRunner", "lock_in_use", "queue_depth", "runner_for", "runner_kind"]
 
 
 class JobRunner(Protocol):
@@ -83,3 +83,19 @@ async def queue_depth(services: Services) -> dict[str, int]:
         statement = select(JobRow.status, func.count()).group_by(JobRow.status)
     async with services.db.sessions() as session:
         return {str(status): int(n) for status, n in (await session.execute(statement)).all()}
+
+
+async def lock_in_use(services: Services, session: AsyncSession, lock: str) -> bool:
+    """Whether a job with `lock` is queued or running, read in the caller's transaction
+    (a caller that must not queue a second one holds its own lock around this and the
+    defer). A running job of a dead worker counts until another worker takes it over."""
+    if runner_kind(services) == "procrastinate":
+        statement: Any = text(
+            "SELECT EXISTS (SELECT 1 FROM procrastinate_jobs"
+            " WHERE lock = :lock AND status IN ('todo', 'doing'))"
+        )
+        return bool(await session.scalar(statement, {"lock": lock}))
+    found = await session.scalar(
+        select(JobRow.id).where(JobRow.lock == lock, JobRow.status.in_(("todo", "doing"))).limit(1)
+    )
+    return found is not None

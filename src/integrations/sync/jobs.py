@@ -23,14 +23,17 @@ from integrations.sync.engine import SyncEngine
 from integrations.sync.schedules import claim_slot, due_syncs, read_schedule
 
 if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
     from integrations.jobs.runner import JobRunner
 
-__all__ = ["defer_sync", "sync_run", "sync_schedules", "tick_schedules"]
+__all__ = ["RUN_LOCK", "defer_sync", "sync_run", "sync_schedules", "tick_schedules"]
 
 _log = get_logger()
+RUN_LOCK = "sync:{integration}"  # the job lock of `sync_run`: one at a time per integration
 
 
-@job("sync_run", lock="sync:{integration}", max_attempts=3)
+@job("sync_run", lock=RUN_LOCK, max_attempts=3)
 async def sync_run(
     ctx: JobContext,
     integration: str,
@@ -63,15 +66,17 @@ async def defer_sync(
     trigger: str,
     triggered_by: str | None,
     queueing_lock: str | None = None,
+    session: AsyncSession | None = None,
 ) -> str | None:
-    """Queue a `sync_run`; its job id, or None when `queueing_lock` is already queued."""
+    """Queue a `sync_run` (in `session`'s transaction, if given); its job id, or None when
+    `queueing_lock` is already queued."""
     args: dict[str, Any] = {
         "integration": integration,
         "sync_type": sync_type,
         "trigger": trigger,
         "triggered_by": triggered_by,
     }
-    return await runner.defer("sync_run", args=args, queueing_lock=queueing_lock)
+    return await runner.defer("sync_run", args=args, queueing_lock=queueing_lock, session=session)
 
 
 async def tick_schedules(ctx: JobContext, runner: JobRunner, at: dt.datetime) -> list[str]:

@@ -34,14 +34,15 @@ from integrations.storage.tables_sync import SyncLockRow
 from integrations.sync.definition import SyncAlreadyRunningError, SyncLockLostError
 from integrations.sync.holders import holder_is_dead, process_identity
 
-__all__ = ["DEFAULT_TTL_S", "SyncLock", "sync_is_running"]
+__all__ = ["DEFAULT_TTL_S", "SyncLock", "advisory_key", "sync_is_running"]
 
 DEFAULT_TTL_S = 45.0  # below the job lease (60 s): a retried job finds it expired
 _NAMESPACE = 0x53594E43  # "SYNC": the first key of every sync advisory lock
 _log = get_logger()
 
 
-def _advisory_key(integration: str) -> int:
+def advisory_key(integration: str) -> int:
+    """The second key (a signed 32-bit int) of `integration`'s advisory locks."""
     digest = hashlib.blake2b(integration.encode(), digest_size=4).digest()
     return int.from_bytes(digest, "big", signed=True)
 
@@ -50,7 +51,7 @@ async def sync_is_running(db: Database, integration: str, now: dt.datetime) -> b
     """Whether a live run holds the lock of `integration` (read-only: it never takes the
     lock, so checking cannot make a starting run fail)."""
     if not db.is_sqlite:
-        key = _advisory_key(integration) & 0xFFFFFFFF  # pg_locks shows it as an oid
+        key = advisory_key(integration) & 0xFFFFFFFF  # pg_locks shows it as an oid
         async with db.sessions() as session:
             held = await session.scalar(
                 text(
@@ -118,7 +119,7 @@ class SyncLock:
             conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
             got = await conn.scalar(
                 text("SELECT pg_try_advisory_lock(:ns, :key)"),
-                {"ns": _NAMESPACE, "key": _advisory_key(self.integration)},
+                {"ns": _NAMESPACE, "key": advisory_key(self.integration)},
             )
         except BaseException:
             await conn.invalidate()
@@ -136,7 +137,7 @@ class SyncLock:
         try:
             await conn.execute(
                 text("SELECT pg_advisory_unlock(:ns, :key)"),
-                {"ns": _NAMESPACE, "key": _advisory_key(self.integration)},
+                {"ns": _NAMESPACE, "key": advisory_key(self.integration)},
             )
         except Exception:  # the connection broke: closing it below frees the lock anyway
             await conn.invalidate()

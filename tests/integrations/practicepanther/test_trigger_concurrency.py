@@ -7,6 +7,7 @@ is the real one, with the embedded job runner on SQLite and on PostgreSQL."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from integrations.mcp.guard import ToolPolicy
 from integrations.mcp.server import build_server
 from integrations.services import Services
 from integrations.simulators.practicepanther import PracticePantherSimulator, create_simulator
+from integrations.storage.tables_jobs import JobRow
 from integrations.storage.tables_sync import SyncRunRow
 from tests.helpers.http_server import serve_app
 from tests.integrations.mcp.support import error_of
@@ -140,12 +142,14 @@ async def test_two_trigger_sync_calls_at_once_give_one_run_and_one_409(
     assert [r.sync_type for r in await _runs(factory.services)] == ["full", "incremental"]
 
 
-async def test_cli_and_mcp_refuse_while_a_sync_is_queued(
+async def test_cli_and_mcp_refuse_while_a_sync_is_queued_or_starting(
     api: httpx2.AsyncClient,
     factory: IntegrationFactory,
     app_settings: Settings,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    """MCP while the sync is queued; the CLI once a worker has taken its job but the run
+    has not taken the sync lock yet (the moment a queueing lock alone would let through)."""
     assert (await api.post(ACTION, json={"sync_type": "full"})).status_code == 200
     server = build_server(factory, policy=ToolPolicy(("*",), calls_per_minute=0))
     async with mcp.Client(server) as client:
@@ -153,11 +157,16 @@ async def test_cli_and_mcp_refuse_while_a_sync_is_queued(
     error = error_of(result)
     assert error["code"] == "sync_already_running" and "already" in error["message"]
 
+    worker = EmbeddedRunner(factory.services, factory)
+    now = dt.datetime.now(dt.UTC)
+    started = await worker.store.claim(now, now + dt.timedelta(minutes=5))
+    assert started is not None and started.name == "sync_run"
     monkeypatch.setattr(call_cmd, "load_cli_settings", lambda: app_settings)
     monkeypatch.setattr(call_cmd, "upgrade_database", lambda _: None)
     args = ["call", "practicepanther", "trigger_sync", "sync_type=full"]
     answer = await asyncio.to_thread(CliRunner().invoke, cli, args)
     assert answer.exit_code == 1, answer.output
     assert "already" in answer.output and "practicepanther" in answer.output
-    await _work_until_idle(factory)
-    assert len(await _runs(factory.services)) == 1
+    async with factory.services.db.sessions() as session:
+        jobs = list(await session.scalars(select(JobRow).where(JobRow.name == "sync_run")))
+    assert len(jobs) == 1 and await _runs(factory.services) == []

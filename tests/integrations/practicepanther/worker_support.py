@@ -29,19 +29,34 @@ ROOT = Path(__file__).resolve().parents[3]
 
 
 class PageGate:
-    """ASGI wrapper of the simulator: requests to `path` from `$skip` >= `from_skip` on wait
-    until `open()`; a request held that long is answered 503 (its client was killed)."""
+    """ASGI wrapper of the simulator: once armed, requests to `path` from `$skip` >=
+    `from_skip` on wait until `open()`; a request held that long is answered 503 (its
+    client was killed meanwhile)."""
 
-    def __init__(self, app: Any, path: str, from_skip: int) -> None:
+    def __init__(self, app: Any, path: str, from_skip: int, *, armed: bool = True) -> None:
         self.app, self.path, self.from_skip = app, path, from_skip
         self.holding = threading.Event()
+        self._armed = threading.Event()
         self._opened = threading.Event()
+        if armed:
+            self._armed.set()
+
+    def arm(self) -> None:
+        self._armed.set()
 
     def open(self) -> None:
         self._opened.set()
 
+    def _closed_to(self, scope: Any) -> bool:
+        return (
+            scope["type"] == "http"
+            and scope["path"] == self.path
+            and self._armed.is_set()
+            and not self._opened.is_set()
+        )
+
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] == "http" and scope["path"] == self.path and not self._opened.is_set():
+        if self._closed_to(scope):
             query = parse_qs(scope.get("query_string", b"").decode())
             if int(query.get("$skip", ["0"])[0]) >= self.from_skip:
                 self.holding.set()

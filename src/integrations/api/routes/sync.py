@@ -3,9 +3,10 @@
 Admin only. Every route takes `?integration=` (default `practicepanther`), which must be
 an integration with a sync. A trigger queues a `sync_run` job (the process's job workers
 run it) and answers 202 with the job id; while a run of the integration is running, or a
-manual trigger is still queued, it answers 409 `sync_already_running`. Stop asks running
-syncs to end at their next batch boundary and pauses the schedule; restart resumes the
-schedule and triggers an incremental sync.
+sync job of it is queued or running, it answers 409 `sync_already_running` (the path
+`integrations.sync.trigger` shares with connectors' `trigger_sync` operations). Stop asks
+running syncs to end at their next batch boundary and pauses the schedule; restart resumes
+the schedule and triggers an incremental sync.
 """
 
 from __future__ import annotations
@@ -125,7 +126,7 @@ async def trigger(
     who: AdminPrincipal,
     integration: Integration = "practicepanther",
 ) -> dict[str, Any]:
-    """409 while a sync of the integration runs or a manual trigger is still queued."""
+    """409 while a sync of the integration runs or a sync job of it is queued."""
     definition = _definition(integration)
     if body.sync_type not in _sync_types(definition):
         allowed = ", ".join(sorted(_sync_types(definition)))
