@@ -6,20 +6,29 @@ import datetime as dt
 
 import typer
 
-from integrations.cli.common import console, fail, load_cli_settings, run_async
+from integrations.cli.common import (
+    PlainHelpCommand,
+    PlainHelpGroup,
+    console,
+    fail,
+    load_cli_settings,
+    run_async,
+)
 from integrations.services import Services
 from integrations.storage.repositories.admin_tokens import TOKEN_SCOPES, AdminTokenRepository
 
 __all__ = ["app"]
 
-app = typer.Typer(help="Admin API tokens.", no_args_is_help=True)
+app = typer.Typer(cls=PlainHelpGroup, help="Admin API tokens.", no_args_is_help=True)
 
 
-@app.command("create-token")
+@app.command("create-token", cls=PlainHelpCommand)
 def create_token(
-    name: str = typer.Option("cli", help="a name to recognise the token by"),
+    name: str = typer.Option("cli", metavar="NAME", help="a name to recognise the token by"),
     scope: str | None = typer.Option(
-        None, help="limit the token to one scope: changes:read opens only the changes feed"
+        None,
+        metavar="SCOPE",
+        help="limit the token to one scope: changes:read opens only the changes feed",
     ),
 ) -> None:
     """Create an admin API token; it is printed once and only its hash is stored."""
@@ -42,8 +51,10 @@ def create_token(
     typer.echo(token)
 
 
-@app.command("revoke-token")
-def revoke_token(token_id: str = typer.Argument(help="the id part of itk_<id>_<secret>")) -> None:
+@app.command("revoke-token", cls=PlainHelpCommand)
+def revoke_token(
+    token_id: str = typer.Argument(metavar="TOKEN_ID", help="the id part of itk_<id>_<secret>"),
+) -> None:
     """Revoke a token by its id."""
     services = Services(load_cli_settings())
 
@@ -59,7 +70,7 @@ def revoke_token(token_id: str = typer.Argument(help="the id part of itk_<id>_<s
     console.print(f"[green]token {token_id} revoked[/]")
 
 
-@app.command("list-tokens")
+@app.command("list-tokens", cls=PlainHelpCommand)
 def list_tokens() -> None:
     """List tokens: id, name, created, last used, revoked (never the token itself)."""
     services = Services(load_cli_settings())

@@ -16,14 +16,23 @@ from rich.table import Table
 from rich.text import Text
 from sqlalchemy import select
 
-from integrations.cli.common import console, fail, load_cli_settings, run_async
+from integrations.cli.common import (
+    PlainHelpCommand,
+    PlainHelpGroup,
+    console,
+    fail,
+    load_cli_settings,
+    run_async,
+)
 from integrations.services import Services
 from integrations.storage.tables import AlertRow
 from integrations.telemetry.alerts import AlertManager, alert_payload
 
 __all__ = ["app"]
 
-app = typer.Typer(help="Alert history, manual resolve and test notices.", no_args_is_help=True)
+app = typer.Typer(
+    cls=PlainHelpGroup, help="Alert history, manual resolve and test notices.", no_args_is_help=True
+)
 STATUSES = ("open", "resolved")
 T = TypeVar("T")
 
@@ -40,12 +49,16 @@ def _with_services(work: Callable[[Services], Awaitable[T]]) -> T:
     return run_async(run())
 
 
-@app.command("list")
+@app.command("list", cls=PlainHelpCommand)
 def list_alerts(
-    status: str | None = typer.Option(None, help=f"only this status: {', '.join(STATUSES)}"),
-    integration: str | None = typer.Option(None, help="only this integration"),
-    limit: int = typer.Option(50, min=1, max=10_000, help="at most this many, newest first"),
-    as_json: bool = typer.Option(False, "--json", help="print JSON instead of a table"),
+    status: str | None = typer.Option(
+        None, metavar="STATUS", help=f"only this status: {', '.join(STATUSES)}"
+    ),
+    integration: str | None = typer.Option(None, metavar="NAME", help="only this integration"),
+    limit: int = typer.Option(
+        50, min=1, max=10_000, metavar="N", help="at most this many, newest first"
+    ),
+    as_json: bool = typer.Option(False, "--json", metavar="", help="print JSON instead of a table"),
 ) -> None:
     """List alerts, newest first."""
     if status is not None and status not in STATUSES:
@@ -82,10 +95,14 @@ def list_alerts(
     console.print(table)
 
 
-@app.command("resolve")
+@app.command("resolve", cls=PlainHelpCommand)
 def resolve(
-    alert_id: int = typer.Argument(..., min=1, help="the alert's id (see `alerts list`)"),
-    message: str = typer.Option("resolved by an operator", help="why it was resolved"),
+    alert_id: int = typer.Argument(
+        ..., min=1, metavar="ALERT_ID", help="the alert's id (see `alerts list`)"
+    ),
+    message: str = typer.Option(
+        "resolved by an operator", metavar="TEXT", help="why it was resolved"
+    ),
 ) -> None:
     """Resolve an open alert by hand and send its recovery notice."""
 
@@ -103,7 +120,7 @@ def resolve(
     console.print(f"[green]alert {alert_id} resolved[/]")
 
 
-@app.command("test")
+@app.command("test", cls=PlainHelpCommand)
 def send_test() -> None:
     """Send a test notice through every configured channel and show each one's result.
 

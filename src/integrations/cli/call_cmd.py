@@ -167,17 +167,24 @@ def _list(name: str, output: OutputFormat) -> None:
     console.print(table)
 
 
-_PAIRS = typer.Argument(None, help="input as key=value pairs")
+_PAIRS = typer.Argument(None, metavar="KEY=VALUE", help="input as key=value pairs")
 _OUTPUT = typer.Option(OutputFormat.JSON, "--output", "-o", help="json or table")
 
 
 def call(
-    name: str = typer.Argument(..., help="the connector, e.g. pandadoc"),
-    action: str | None = typer.Argument(None, help="the action; leave out to list them"),
+    name: str = typer.Argument(..., metavar="NAME", help="the connector, e.g. pandadoc"),
+    action: str | None = typer.Argument(
+        None, metavar="ACTION", help="the action; leave out to list them"
+    ),
     pairs: list[str] | None = _PAIRS,
-    json_input: str | None = typer.Option(None, "--json", help="input as a JSON object"),
+    json_input: str | None = typer.Option(
+        None, "--json", metavar="JSON", help="input as a JSON object"
+    ),
     dry_run: bool = typer.Option(
-        False, "--dry-run", help="a write: print the request it would send, send nothing"
+        False,
+        "--dry-run",
+        metavar="",
+        help="a write: print the request it would send, send nothing",
     ),
     output: OutputFormat = _OUTPUT,
 ) -> None:

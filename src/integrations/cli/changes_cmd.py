@@ -17,13 +17,20 @@ import typer
 from integrations.api.routes.changes import change_payload
 from integrations.changes import read_changes
 from integrations.changes.feed import MAX_PAGE
-from integrations.cli.common import err_console, fail, load_cli_settings, run_async
+from integrations.cli.common import (
+    PlainHelpCommand,
+    PlainHelpGroup,
+    err_console,
+    fail,
+    load_cli_settings,
+    run_async,
+)
 from integrations.services import Services
 from integrations.storage.db import Database
 
 __all__ = ["app", "tail_changes"]
 
-app = typer.Typer(help="The changes feed (issue 19).", no_args_is_help=True)
+app = typer.Typer(cls=PlainHelpGroup, help="The changes feed (issue 19).", no_args_is_help=True)
 
 
 async def tail_changes(
@@ -61,12 +68,20 @@ async def _second() -> None:
     await asyncio.sleep(1.0)
 
 
-@app.command("tail")
+@app.command("tail", cls=PlainHelpCommand)
 def tail(
-    after: int = typer.Option(0, "--after", help="start after this cursor (0: from the start)"),
-    integration: str | None = typer.Option(None, help="only this integration's changes"),
-    entity: str | None = typer.Option(None, help="only this entity (e.g. documents)"),
-    follow: bool = typer.Option(False, "--follow", "-f", help="keep printing new changes"),
+    after: int = typer.Option(
+        0, "--after", metavar="CURSOR", help="start after this cursor (0: from the start)"
+    ),
+    integration: str | None = typer.Option(
+        None, metavar="NAME", help="only this integration's changes"
+    ),
+    entity: str | None = typer.Option(
+        None, metavar="ENTITY", help="only this entity (e.g. documents)"
+    ),
+    follow: bool = typer.Option(
+        False, "--follow", "-f", metavar="", help="keep printing new changes"
+    ),
 ) -> None:
     """Print changes after --after as JSON lines, oldest first; the last cursor to stderr."""
     if after < 0 or after > 2**63 - 1:

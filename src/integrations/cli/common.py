@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.markup import escape
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
+from typer.core import TyperCommand, TyperGroup, TyperOption
 
 from integrations.config import Settings, load_settings
 from integrations.errors import ConfigError, IntegrationError
@@ -21,6 +22,8 @@ from integrations.storage.availability import describe_outage, is_outage
 from integrations.storage.db import is_sqlite
 
 __all__ = [
+    "PlainHelpCommand",
+    "PlainHelpGroup",
     "console",
     "errors_as_exit",
     "fail",
@@ -35,6 +38,29 @@ err_console = Console(stderr=True, soft_wrap=True)
 
 EXIT_CONFIG = 2
 EXIT_FAILURE = 1
+
+
+# Typer's Rich help puts a type placeholder after every option whose metavar is None, `--help`
+# included ("--help <bool>"), as if it took a value; an empty metavar shows nothing. Typer has
+# no setting for its own help flag, so these classes set it through Click's get_help_option().
+class PlainHelpCommand(TyperCommand):
+    """A Typer command whose `--help` shows no value placeholder."""
+
+    def get_help_option(self, ctx: Any) -> TyperOption | None:
+        return _without_placeholder(super().get_help_option(ctx))
+
+
+class PlainHelpGroup(TyperGroup):
+    """A Typer group (app) whose `--help` shows no value placeholder."""
+
+    def get_help_option(self, ctx: Any) -> TyperOption | None:
+        return _without_placeholder(super().get_help_option(ctx))
+
+
+def _without_placeholder(option: TyperOption | None) -> TyperOption | None:
+    if option is not None:
+        option.metavar = ""
+    return option
 
 
 def fail(message: str, *, code: int = EXIT_FAILURE) -> NoReturn:

@@ -10,7 +10,15 @@ from pydantic import ValidationError
 from rich.table import Table
 from rich.text import Text
 
-from integrations.cli.common import console, errors_as_exit, fail, load_cli_settings, run_async
+from integrations.cli.common import (
+    PlainHelpCommand,
+    PlainHelpGroup,
+    console,
+    errors_as_exit,
+    fail,
+    load_cli_settings,
+    run_async,
+)
 from integrations.cli.proxy_check import describe_proxies, environment_proxies, proxy_problems
 from integrations.config import Settings
 from integrations.effective_settings import EffectiveSettings, describe
@@ -26,10 +34,14 @@ from integrations.storage.crypto import SecretBox
 
 __all__ = ["app"]
 
-app = typer.Typer(help="Validate settings and print documented examples.", no_args_is_help=True)
+app = typer.Typer(
+    cls=PlainHelpGroup,
+    help="Validate settings and print documented examples.",
+    no_args_is_help=True,
+)
 
 
-@app.command("check")
+@app.command("check", cls=PlainHelpCommand)
 def check() -> None:
     """Validate every setting at once; exit 2 naming each invalid one."""
     settings = load_cli_settings()
@@ -48,9 +60,9 @@ def check() -> None:
     console.print(f"  proxy:    {route}", markup=False)
 
 
-@app.command("list")
+@app.command("list", cls=PlainHelpCommand)
 def list_connectors(
-    as_json: bool = typer.Option(False, "--json", help="print JSON instead of a table"),
+    as_json: bool = typer.Option(False, "--json", metavar="", help="print JSON instead of a table"),
 ) -> None:
     """List the connectors this version has, with their stored state (enabled, mode);
     registry entries for later releases are not listed."""
@@ -91,18 +103,20 @@ async def _states(settings: Settings) -> list[dict[str, object]]:
         await services.close()
 
 
-@app.command("template")
-def template(connector: str = typer.Argument(help="connector name, e.g. pandadoc")) -> None:
+@app.command("template", cls=PlainHelpCommand)
+def template(
+    connector: str = typer.Argument(metavar="CONNECTOR", help="connector name, e.g. pandadoc"),
+) -> None:
     """Print a documented configuration example for CONNECTOR."""
     with errors_as_exit():
         text = render_template(connector)
     typer.echo(text, nl=False)
 
 
-@app.command("show")
+@app.command("show", cls=PlainHelpCommand)
 def show(
-    connector: str = typer.Argument(help="connector name, e.g. pandadoc"),
-    as_json: bool = typer.Option(False, "--json", help="print JSON instead of a table"),
+    connector: str = typer.Argument(metavar="CONNECTOR", help="connector name, e.g. pandadoc"),
+    as_json: bool = typer.Option(False, "--json", metavar="", help="print JSON instead of a table"),
 ) -> None:
     """Print the retry, breaker, rate-limit, cache and timeout settings CONNECTOR's client
     runs with, read from the stored runtime configuration as the server reads it, and where
@@ -149,13 +163,22 @@ def _without_password(url: str) -> str:
     return f"{scheme}{sep}{user}:***@{host}" if ":" in creds else url
 
 
-@app.command("set")
+@app.command("set", cls=PlainHelpCommand)
 def set_config(
-    name: str = typer.Argument(..., help="the connector, e.g. mock or pandadoc"),
-    enable: bool | None = typer.Option(None, "--enable/--disable", help="turn it on or off"),
-    mode: str | None = typer.Option(None, "--mode", help="live, or mock (its simulator)"),
+    name: str = typer.Argument(
+        ..., metavar="CONNECTOR", help="the connector, e.g. mock or pandadoc"
+    ),
+    enable: bool | None = typer.Option(
+        None, "--enable/--disable", metavar="", help="turn it on or off"
+    ),
+    mode: str | None = typer.Option(
+        None, "--mode", metavar="MODE", help="live, or mock (its simulator)"
+    ),
     body: str | None = typer.Option(
-        None, "--json", help="any other fields, as PATCH takes them: '{\"timeout_seconds\": 10}'"
+        None,
+        "--json",
+        metavar="JSON",
+        help="any other fields, as PATCH takes them: '{\"timeout_seconds\": 10}'",
     ),
 ) -> None:
     """Change CONNECTOR's runtime configuration, as `PATCH /api/v1/integrations/NAME` does

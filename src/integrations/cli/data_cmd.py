@@ -16,21 +16,32 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from integrations.cli.common import console, fail, load_cli_settings, run_async
+from integrations.cli.common import (
+    PlainHelpCommand,
+    PlainHelpGroup,
+    console,
+    fail,
+    load_cli_settings,
+    run_async,
+)
 from integrations.storage.repositories.vendor_data import MAX_OFFSET, Page, VendorDataRepository
 
 __all__ = ["app"]
 
 T = TypeVar("T")
-app = typer.Typer(help="Read vendor data kept current by webhooks.", no_args_is_help=True)
-pandadoc = typer.Typer(help="PandaDoc documents.", no_args_is_help=True)
-typeform = typer.Typer(help="Typeform responses.", no_args_is_help=True)
+app = typer.Typer(
+    cls=PlainHelpGroup, help="Read vendor data kept current by webhooks.", no_args_is_help=True
+)
+pandadoc = typer.Typer(cls=PlainHelpGroup, help="PandaDoc documents.", no_args_is_help=True)
+typeform = typer.Typer(cls=PlainHelpGroup, help="Typeform responses.", no_args_is_help=True)
 app.add_typer(pandadoc, name="pandadoc")
 app.add_typer(typeform, name="typeform")
 
-AS_JSON = typer.Option(False, "--json", help="print JSON instead of a table")
-LIMIT = typer.Option(50, min=1, max=500, help="items per page")
-OFFSET = typer.Option(0, min=0, max=MAX_OFFSET, help="items to skip (the previous next_offset)")
+AS_JSON = typer.Option(False, "--json", metavar="", help="print JSON instead of a table")
+LIMIT = typer.Option(50, min=1, max=500, metavar="N", help="items per page")
+OFFSET = typer.Option(
+    0, min=0, max=MAX_OFFSET, metavar="N", help="items to skip (the previous next_offset)"
+)
 
 
 def _time(value: str | None, option: str) -> dt.datetime | None:
@@ -81,10 +92,12 @@ def _cell(value: Any) -> str:
     return "" if value is None else value if isinstance(value, str) else json.dumps(value)
 
 
-@pandadoc.command("documents")
+@pandadoc.command("documents", cls=PlainHelpCommand)
 def documents(
-    status: str | None = typer.Option(None, help="e.g. document.completed"),
-    updated_since: str | None = typer.Option(None, help="RFC 3339, e.g. 2026-01-31T00:00:00Z"),
+    status: str | None = typer.Option(None, metavar="STATUS", help="e.g. document.completed"),
+    updated_since: str | None = typer.Option(
+        None, metavar="TIME", help="RFC 3339, e.g. 2026-01-31T00:00:00Z"
+    ),
     limit: int = LIMIT,
     offset: int = OFFSET,
     as_json: bool = AS_JSON,
@@ -100,8 +113,10 @@ def documents(
     _print(page, columns, "pandadoc documents", as_json)
 
 
-@pandadoc.command("document")
-def document(document_id: str = typer.Argument(help="PandaDoc document id")) -> None:
+@pandadoc.command("document", cls=PlainHelpCommand)
+def document(
+    document_id: str = typer.Argument(metavar="DOCUMENT_ID", help="PandaDoc document id"),
+) -> None:
     """Print one stored PandaDoc document as JSON (exit 1 when none is stored)."""
     found = _read(lambda repo: repo.get_document(document_id=document_id))
     if found is None:
@@ -109,11 +124,13 @@ def document(document_id: str = typer.Argument(help="PandaDoc document id")) -> 
     typer.echo(json.dumps(found, indent=2))
 
 
-@typeform.command("responses")
+@typeform.command("responses", cls=PlainHelpCommand)
 def responses(
-    form_id: str = typer.Argument(help="Typeform form id"),
-    since: str | None = typer.Option(None, help="RFC 3339, e.g. 2026-01-31T00:00:00Z"),
-    response_type: str | None = typer.Option(None, help="completed or partial"),
+    form_id: str = typer.Argument(metavar="FORM_ID", help="Typeform form id"),
+    since: str | None = typer.Option(
+        None, metavar="TIME", help="RFC 3339, e.g. 2026-01-31T00:00:00Z"
+    ),
+    response_type: str | None = typer.Option(None, metavar="TYPE", help="completed or partial"),
     limit: int = LIMIT,
     offset: int = OFFSET,
     as_json: bool = AS_JSON,

@@ -4,32 +4,44 @@ from __future__ import annotations
 
 import typer
 
-from integrations.cli.common import console, errors_as_exit, fail, load_cli_settings, run_async
+from integrations.cli.common import (
+    PlainHelpCommand,
+    PlainHelpGroup,
+    console,
+    errors_as_exit,
+    fail,
+    load_cli_settings,
+    run_async,
+)
 from integrations.storage import migrate
 from integrations.storage.db import create_engine, is_sqlite, sqlite_file
 
 __all__ = ["app"]
 
-app = typer.Typer(help="Database schema migrations.", no_args_is_help=True)
+app = typer.Typer(cls=PlainHelpGroup, help="Database schema migrations.", no_args_is_help=True)
 
 
-@app.command("upgrade")
-def upgrade(revision: str = typer.Argument("head", help="target revision")) -> None:
+@app.command("upgrade", cls=PlainHelpCommand)
+def upgrade(
+    revision: str = typer.Argument("head", metavar="REVISION", help="target revision"),
+) -> None:
     """Upgrade the schema to REVISION (default: the newest)."""
     settings = load_cli_settings()
     _migrate(lambda: migrate.upgrade(settings.resolved_database_url, revision))
     console.print(f"[green]database upgraded to {revision}[/]")
 
 
-@app.command("downgrade")
-def downgrade(revision: str = typer.Argument(help="target revision, or 'base' for none")) -> None:
+@app.command("downgrade", cls=PlainHelpCommand)
+def downgrade(
+    revision: str = typer.Argument(metavar="REVISION", help="target revision, or 'base' for none"),
+) -> None:
     """Downgrade the schema to REVISION; `base` drops every table."""
     settings = load_cli_settings()
     _migrate(lambda: migrate.downgrade(settings.resolved_database_url, revision))
     console.print(f"[green]database downgraded to {revision}[/]")
 
 
-@app.command("current")
+@app.command("current", cls=PlainHelpCommand)
 def current() -> None:
     """Print the database's revision and the newest shipped one."""
     settings = load_cli_settings()

@@ -54,8 +54,10 @@ def _table(reports: list[HealthReport]) -> Table:
 
 
 def health(
-    name: str | None = typer.Argument(None, help="one integration (default: every enabled one)"),
-    as_json: bool = typer.Option(False, "--json", help="print the reports as JSON"),
+    name: str | None = typer.Argument(
+        None, metavar="NAME", help="one integration (default: every enabled one)"
+    ),
+    as_json: bool = typer.Option(False, "--json", metavar="", help="print the reports as JSON"),
 ) -> None:
     """Check integrations now: healthy, degraded, unhealthy, unknown or disabled, with why."""
     if name is not None and name not in CONNECTORS:

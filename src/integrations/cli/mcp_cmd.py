@@ -13,6 +13,7 @@ def mcp(
     read_only: bool = typer.Option(
         False,
         "--read-only",
+        metavar="",
         help="refuse every write tool, whatever INTEGRATIONS_MCP__ALLOW_WRITES allows",
     ),
 ) -> None:

@@ -69,13 +69,19 @@ def _print_calls(items: list[dict[str, Any]], title: str) -> None:
 
 
 def calls(
-    name: str = typer.Argument(..., help="the integration, e.g. pandadoc"),
-    status: str | None = typer.Option(None, help="only success or failure"),
-    operation: str | None = typer.Option(None, help="only this operation"),
-    since: str | None = typer.Option(None, help="only calls at or after (ISO-8601)"),
-    limit: int = typer.Option(50, min=1, max=500, help="at most this many, newest first"),
-    trace: str | None = typer.Option(None, "--trace", help="every call of one trace id"),
-    as_json: bool = typer.Option(False, "--json", help="print JSON instead of a table"),
+    name: str = typer.Argument(..., metavar="NAME", help="the integration, e.g. pandadoc"),
+    status: str | None = typer.Option(None, metavar="STATUS", help="only success or failure"),
+    operation: str | None = typer.Option(None, metavar="OPERATION", help="only this operation"),
+    since: str | None = typer.Option(
+        None, metavar="TIME", help="only calls at or after (ISO-8601)"
+    ),
+    limit: int = typer.Option(
+        50, min=1, max=500, metavar="N", help="at most this many, newest first"
+    ),
+    trace: str | None = typer.Option(
+        None, "--trace", metavar="TRACE_ID", help="every call of one trace id"
+    ),
+    as_json: bool = typer.Option(False, "--json", metavar="", help="print JSON instead of a table"),
 ) -> None:
     """Show an integration's recent calls, or every call of one trace id (--trace)."""
     _known(name)
@@ -121,12 +127,14 @@ def _print_windows(windows: list[WindowStats], title: str) -> None:
 
 
 def metrics(
-    name: str = typer.Argument(..., help="the integration, e.g. pandadoc"),
-    since: str | None = typer.Option(None, "--from", help="range start (default: --to - 24 h)"),
-    until: str | None = typer.Option(None, "--to", help="range end (default: now)"),
-    operation: str | None = typer.Option(None, help="only this operation"),
-    as_csv: bool = typer.Option(False, "--csv", help="print CSV with a header row"),
-    as_json: bool = typer.Option(False, "--json", help="print JSON"),
+    name: str = typer.Argument(..., metavar="NAME", help="the integration, e.g. pandadoc"),
+    since: str | None = typer.Option(
+        None, "--from", metavar="TIME", help="range start (default: --to - 24 h)"
+    ),
+    until: str | None = typer.Option(None, "--to", metavar="TIME", help="range end (default: now)"),
+    operation: str | None = typer.Option(None, metavar="OPERATION", help="only this operation"),
+    as_csv: bool = typer.Option(False, "--csv", metavar="", help="print CSV with a header row"),
+    as_json: bool = typer.Option(False, "--json", metavar="", help="print JSON"),
 ) -> None:
     """Show an integration's metric windows (every process merged) over a time range."""
     _known(name)

@@ -4,23 +4,31 @@ from __future__ import annotations
 
 import typer
 
-from integrations.cli.common import console, load_cli_settings, run_async
+from integrations.cli.common import (
+    PlainHelpCommand,
+    PlainHelpGroup,
+    console,
+    load_cli_settings,
+    run_async,
+)
 from integrations.services import Services
 from integrations.storage.crypto import generate_key
 from integrations.storage.rotation import RotationReport, rotate_secrets
 
 __all__ = ["app"]
 
-app = typer.Typer(help="Encryption keys of stored secrets.", no_args_is_help=True)
+app = typer.Typer(
+    cls=PlainHelpGroup, help="Encryption keys of stored secrets.", no_args_is_help=True
+)
 
 
-@app.command("keygen")
+@app.command("keygen", cls=PlainHelpCommand)
 def keygen() -> None:
     """Print a new Fernet key (put it first in INTEGRATIONS_SECRET_KEY to rotate)."""
     typer.echo(generate_key())
 
 
-@app.command("rotate")
+@app.command("rotate", cls=PlainHelpCommand)
 def rotate() -> None:
     """Re-encrypt every stored secret under the first key of INTEGRATIONS_SECRET_KEY.
 

@@ -77,7 +77,10 @@ def serve(
         None, min=1, max=65535, metavar="PORT", help="listen port (default 8000)"
     ),
     no_worker: bool = typer.Option(
-        False, "--no-worker", help="serve the API only; jobs run in `integrations worker`"
+        False,
+        "--no-worker",
+        metavar="",
+        help="serve the API only; jobs run in `integrations worker`",
     ),
 ) -> None:
     """Upgrade the database, then serve the API and run background jobs in one process."""

@@ -14,9 +14,11 @@ __all__ = ["simulate"]
 
 
 def simulate(
-    vendor: str = typer.Argument(help=f"one of: {', '.join(sorted(SIMULATORS))}"),
-    port: int = typer.Option(9100, min=1, max=65535, help="port on 127.0.0.1"),
-    seed: int = typer.Option(0, help="seed of the generated data and random faults"),
+    vendor: str = typer.Argument(metavar="VENDOR", help=f"one of: {', '.join(sorted(SIMULATORS))}"),
+    port: int = typer.Option(9100, min=1, max=65535, metavar="PORT", help="port on 127.0.0.1"),
+    seed: int = typer.Option(
+        0, metavar="SEED", help="seed of the generated data and random faults"
+    ),
 ) -> None:
     """Serve VENDOR's simulator on 127.0.0.1:PORT; its control API is under /_sim/."""
     import uvicorn

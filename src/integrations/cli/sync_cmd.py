@@ -66,9 +66,15 @@ def _report(summary: SyncRunSummary) -> None:
 
 
 def sync(
-    name: str = typer.Argument(..., help="the integration to sync (one with a sync)"),
-    full: bool = typer.Option(False, "--full", help="read every record, not only changes"),
-    stream: str | None = typer.Option(None, "--stream", help="only this stream (e.g. contacts)"),
+    name: str = typer.Argument(
+        ..., metavar="NAME", help="the integration to sync (one with a sync)"
+    ),
+    full: bool = typer.Option(
+        False, "--full", metavar="", help="read every record, not only changes"
+    ),
+    stream: str | None = typer.Option(
+        None, "--stream", metavar="STREAM", help="only this stream (e.g. contacts)"
+    ),
 ) -> None:
     """Sync an integration now: incremental by default, every record with --full."""
     definition = find_definition(name)

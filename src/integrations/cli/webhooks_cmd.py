@@ -7,7 +7,14 @@ import datetime as dt
 import typer
 from sqlalchemy import select
 
-from integrations.cli.common import console, fail, load_cli_settings, run_async
+from integrations.cli.common import (
+    PlainHelpCommand,
+    PlainHelpGroup,
+    console,
+    fail,
+    load_cli_settings,
+    run_async,
+)
 from integrations.registry import webhook_sources
 from integrations.services import Services
 from integrations.storage.tables_inbound import WebhookEventRow
@@ -15,7 +22,7 @@ from integrations.webhooks.queue import EventQueue
 
 __all__ = ["app"]
 
-app = typer.Typer(help="Inbound webhook deliveries.", no_args_is_help=True)
+app = typer.Typer(cls=PlainHelpGroup, help="Inbound webhook deliveries.", no_args_is_help=True)
 STATUSES = ("pending", "processing", "processed", "dead")
 
 
@@ -29,13 +36,19 @@ def _when(value: str, option: str) -> dt.datetime:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
 
 
-@app.command("replay")
+@app.command("replay", cls=PlainHelpCommand)
 def replay(
-    since: str = typer.Option(..., "--from", help="start of the range (ISO-8601, inclusive)"),
-    until: str = typer.Option(..., "--to", help="end of the range (ISO-8601, exclusive)"),
-    integration: str | None = typer.Option(None, help="only this integration"),
-    status: str | None = typer.Option(None, help=f"only this status: {', '.join(STATUSES)}"),
-    event_type: str | None = typer.Option(None, help="only this event type"),
+    since: str = typer.Option(
+        ..., "--from", metavar="TIME", help="start of the range (ISO-8601, inclusive)"
+    ),
+    until: str = typer.Option(
+        ..., "--to", metavar="TIME", help="end of the range (ISO-8601, exclusive)"
+    ),
+    integration: str | None = typer.Option(None, metavar="NAME", help="only this integration"),
+    status: str | None = typer.Option(
+        None, metavar="STATUS", help=f"only this status: {', '.join(STATUSES)}"
+    ),
+    event_type: str | None = typer.Option(None, metavar="TYPE", help="only this event type"),
 ) -> None:
     """Queue every delivery received in [--from, --to) for processing again.
 

@@ -21,7 +21,11 @@ __all__ = ["worker"]
 
 def worker(
     concurrency: int | None = typer.Option(
-        None, min=1, max=256, help="jobs run at once (default INTEGRATIONS_JOBS__CONCURRENCY)"
+        None,
+        min=1,
+        max=256,
+        metavar="N",
+        help="jobs run at once (default INTEGRATIONS_JOBS__CONCURRENCY)",
     ),
 ) -> None:
     """Run background jobs (and periodic ones) until SIGTERM or Ctrl-C."""
