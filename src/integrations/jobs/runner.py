@@ -6,6 +6,7 @@ import asyncio
 from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import func, select, text
+from sqlalchemy.exc import ProgrammingError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from integrations.storage.tables_jobs import JobRow
@@ -15,6 +16,8 @@ if TYPE_CHECKING:
     from integrations.services import Services
 
 __all__ = ["JobRunner", "lock_in_use", "queue_depth", "runner_for", "runner_kind"]
+
+_UNDEFINED_TABLE = "42P01"  # PostgreSQL's SQLSTATE for a missing table
 
 
 class JobRunner(Protocol):
@@ -90,11 +93,20 @@ async def lock_in_use(services: Services, session: AsyncSession, lock: str) -> b
     (a caller that must not queue a second one holds its own lock around this and the
     defer). A running job of a dead worker counts until another worker takes it over."""
     if runner_kind(services) == "procrastinate":
+        from integrations.jobs.distributed import JobQueueUnavailableError
+
         statement: Any = text(
             "SELECT EXISTS (SELECT 1 FROM procrastinate_jobs"
             " WHERE lock = :lock AND status IN ('todo', 'doing'))"
         )
-        return bool(await session.scalar(statement, {"lock": lock}))
+        try:
+            return bool(await session.scalar(statement, {"lock": lock}))
+        except ProgrammingError as exc:
+            if getattr(exc.orig, "sqlstate", None) != _UNDEFINED_TABLE:
+                raise
+            raise JobQueueUnavailableError(
+                "the job queue's tables are missing; migrate the database (integrations db upgrade)"
+            ) from exc
     found = await session.scalar(
         select(JobRow.id).where(JobRow.lock == lock, JobRow.status.in_(("todo", "doing"))).limit(1)
     )
