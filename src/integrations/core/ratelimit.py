@@ -87,7 +87,8 @@ class RateLimiter:
         # Calls inside `acquire`'s queue, per lane; a free lock alone does not mean nobody
         # waits (a released lock stays free until the woken waiter runs).
         self._queued: dict[Lane, int] = {}
-        self.violations: Counter[str] = Counter()
+        self.violations: Counter[str] = Counter()  # budget_exhausted, vendor_429
+        self.waits = 0  # admissions that waited for a window (normal, not violations)
         self._rules_plan = self._plan()
         self.learned = LearnedLimit(margin=margin_seconds)
         # Rules without a method or path matcher match every request: their windows per
@@ -202,7 +203,9 @@ class RateLimiter:
                         retry_after=wait,
                         retry_at=retry_at,
                     )
-                self._violation("waited", wait)
+                # Waiting for a window to free up is the limiter working, not a violation.
+                self.waits += 1
+                _log.debug("ratelimit.waited", integration=self.integration, wait_s=round(wait, 3))
                 await self._clock.sleep(wait)
                 waited += wait
 
