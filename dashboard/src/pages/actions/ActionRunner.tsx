@@ -65,7 +65,7 @@ export function ActionRunner({ integration, spec }: { integration: string; spec:
       {spec.writes ? <p className="notice">A write runs only after its dry run: preview, check the request, then run.</p> : null}
       <Form schema={schema} validator={schemaValidator} uiSchema={UI} formData={input}
         onChange={(event) => { setInput(event.formData); setServerErrors(undefined); }}
-        onSubmit={(event) => act(event.formData)} showErrorList={false} noHtml5Validate
+        onSubmit={(event) => act(event.formData)} onError={() => {}} showErrorList={false} noHtml5Validate
         extraErrors={serverErrors} idPrefix={`action-${spec.name}`}>
         <div className="form-actions">
           {spec.writes ? (

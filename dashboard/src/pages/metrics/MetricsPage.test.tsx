@@ -1,4 +1,4 @@
-import { screen, within } from "@testing-library/react";
+import { screen, waitFor, within } from "@testing-library/react";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { metricWindow, metricsSeries } from "../../test/fixtures/health";
 import { integrationList } from "../../test/fixtures/integrations";
@@ -7,9 +7,8 @@ import { renderAt } from "../../test/render";
 import MetricsPage from "./MetricsPage";
 
 // Recharts takes seconds to lay out in jsdom; MetricsCharts.test.tsx renders the real charts once.
-vi.mock("./MetricsCharts", () => ({
-  MetricsCharts: ({ windows }: { windows: unknown[] }) => <p>charts of {windows.length} windows</p>,
-}));
+const ChartsStub = ({ windows }: { windows: unknown[] }) => <p>charts of {windows.length} windows</p>;
+const Metrics = () => <MetricsPage Charts={ChartsStub} />;
 
 const windows = [
   metricWindow({ window_start: "2026-12-07T15:00:00+00:00", calls: 4, successes: 4, failures: 0, success_rate: 1, errors: {} }),
@@ -40,7 +39,7 @@ describe("MetricsPage", () => {
 
   it("shows loading while the metrics load", async () => {
     mockApi({ "GET /api/v1/integrations": { body: integrationList }, "GET /api/v1/integrations/mock/metrics": pending() });
-    renderAt(<MetricsPage />);
+    renderAt(<Metrics />);
     expect(await screen.findByRole("status")).toHaveTextContent(/^Loading metrics/);
     expect(screen.getByRole("main")).toHaveAttribute("data-state", "loading");
   });
@@ -50,7 +49,7 @@ describe("MetricsPage", () => {
       "GET /api/v1/integrations": { body: integrationList },
       "GET /api/v1/integrations/mock/metrics": { body: metricsSeries("mock", windows) },
     });
-    renderAt(<MetricsPage />);
+    renderAt(<Metrics />);
     expect(await screen.findByRole("heading", { name: "Totals over the range" })).toBeInTheDocument();
     expect(screen.getByRole("main")).toHaveAttribute("data-state", "ready");
     expect(screen.getByText("charts of 2 windows")).toBeInTheDocument();
@@ -67,11 +66,11 @@ describe("MetricsPage", () => {
       "GET /api/v1/integrations/mock/metrics": { body: metricsSeries("mock", windows) },
       "GET /api/v1/integrations/pandadoc/metrics": { body: metricsSeries("pandadoc", windows) },
     });
-    const { user } = renderAt(<MetricsPage />);
+    const { user } = renderAt(<Metrics />);
     await screen.findByRole("heading", { name: "Totals over the range" });
     await user.selectOptions(screen.getByLabelText("Integration"), "pandadoc");
     await user.selectOptions(screen.getByLabelText("Time range"), "7d");
-    await vi.waitFor(() => expect(api.to("GET", "/api/v1/integrations/pandadoc/metrics")).toHaveLength(2));
+    await waitFor(() => expect(api.to("GET", "/api/v1/integrations/pandadoc/metrics")).toHaveLength(2));
     const last = api.to("GET", "/api/v1/integrations/pandadoc/metrics")[1].query;
     expect(Date.parse(last.get("to")!) - Date.parse(last.get("from")!)).toBe(7 * 24 * 3600_000);
   });
@@ -81,10 +80,10 @@ describe("MetricsPage", () => {
       "GET /api/v1/integrations": { body: integrationList },
       "GET /api/v1/integrations/mock/metrics": [{ body: metricsSeries("mock", windows) }, { text: csv }],
     });
-    const { user } = renderAt(<MetricsPage />);
+    const { user } = renderAt(<Metrics />);
     await screen.findByRole("heading", { name: "Totals over the range" });
     await user.click(screen.getByRole("button", { name: "Export CSV" }));
-    await vi.waitFor(() => expect(saved).toHaveLength(1));
+    await waitFor(() => expect(saved).toHaveLength(1));
     expect(api.to("GET", "/api/v1/integrations/mock/metrics")[1].query.get("format")).toBe("csv");
     expect(await readBlob(saved[0])).toBe(csv);
     await user.click(screen.getByRole("button", { name: "Export JSON" }));
@@ -96,7 +95,7 @@ describe("MetricsPage", () => {
       "GET /api/v1/integrations": { body: integrationList },
       "GET /api/v1/integrations/mock/metrics": { body: metricsSeries("mock", []) },
     });
-    renderAt(<MetricsPage />);
+    renderAt(<Metrics />);
     expect(await screen.findByText("No metrics yet for mock in this range.")).toBeInTheDocument();
   });
 
@@ -108,7 +107,7 @@ describe("MetricsPage", () => {
         body: { error: { code: "validation_error", message: "invalid request: to", trace_id: "5435f221", errors: [{ field: "to", reason: "must be within 31 days of from", type: "value_error" }] } },
       },
     });
-    renderAt(<MetricsPage />);
+    renderAt(<Metrics />);
     const alert = await screen.findByRole("alert");
     expect(alert).toHaveTextContent("invalid request: to");
     expect(within(alert).getByRole("link")).toHaveAttribute("href", "/calls/5435f221?integration=mock");

@@ -11,7 +11,9 @@ import { MetricsCharts } from "./MetricsCharts";
 import { MetricsTotals, WindowsTable } from "./MetricsTotals";
 import { boundsOf, RANGES, rangeOf } from "./ranges";
 
-export default function MetricsPage() {
+/** `Charts` is replaceable so page tests need not lay out Recharts in jsdom (seconds per render);
+ * MetricsCharts.test.tsx tests the real charts. */
+export default function MetricsPage({ Charts = MetricsCharts }: { Charts?: typeof MetricsCharts }) {
   const [params, setParams] = useSearchParams();
   const integrations = useLoad(() => api.integrations(), []);
   const names = integrations.data?.items ?? [];
@@ -75,7 +77,7 @@ export default function MetricsPage() {
         ) : (
           <>
             <MetricsTotals totals={series.data.totals} />
-            <MetricsCharts windows={windows} range={range} />
+            <Charts windows={windows} range={range} />
             <WindowsTable windows={windows} />
           </>
         )
