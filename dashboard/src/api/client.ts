@@ -16,12 +16,14 @@ export class ApiError extends Error {
   readonly traceId: string | null;
   readonly integration: string | null;
   readonly fields: FieldProblem[];
+  /** The parsed body when it was not the API's error envelope (a 503 health report). */
+  readonly body: unknown;
 
   constructor(
     status: number,
     code: string,
     message: string,
-    extra: { traceId?: string | null; integration?: string | null; fields?: FieldProblem[] } = {},
+    extra: { traceId?: string | null; integration?: string | null; fields?: FieldProblem[]; body?: unknown } = {},
   ) {
     super(message);
     this.name = "ApiError";
@@ -30,6 +32,7 @@ export class ApiError extends Error {
     this.traceId = extra.traceId ?? null;
     this.integration = extra.integration ?? null;
     this.fields = extra.fields ?? [];
+    this.body = extra.body;
   }
 
   /** The reason the API gave for `field`, if it named it. */
@@ -77,8 +80,9 @@ async function toError(response: Response): Promise<ApiError> {
   }
   const error = (parsed as { error?: Record<string, unknown> } | null)?.error;
   if (!error || typeof error !== "object") {
-    const text = response.statusText || "request failed";
-    return new ApiError(response.status, "http_error", `${response.status} ${text}`);
+    const detail = (parsed as { detail?: unknown } | null)?.detail;
+    const text = typeof detail === "string" ? detail : `${response.status} ${response.statusText || "request failed"}`;
+    return new ApiError(response.status, "http_error", text, { body: parsed });
   }
   const fields = Array.isArray(error.errors) ? (error.errors as FieldProblem[]) : [];
   return new ApiError(

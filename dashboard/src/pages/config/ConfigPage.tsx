@@ -52,7 +52,8 @@ export default function ConfigPage() {
         <IntegrationSelect id="config-integration" integrations={integrations.data.items} value={name}
           onChange={(next) => setParams({ integration: next }, { replace: true })} />
       ) : null}
-      {state === "loading" ? <Loading what="configuration" /> : null}
+      {/* After a save the page re-reads in place; the loading line is for a page still empty. */}
+      {state === "loading" && detail.data?.name !== name ? <Loading what="configuration" /> : null}
       {detail.state === "error" ? <ErrorAlert error={detail.error} integration={name} /> : null}
       {detail.data && detail.data.name === name && detail.state !== "error" ? (
         <>

@@ -100,6 +100,16 @@ describe("HealthPage", () => {
     expect(screen.getByRole("main")).toHaveAttribute("data-state", "error");
   });
 
+  it("explains a 503 health report (schema behind) instead of a bare status", async () => {
+    mockApi({
+      "GET /api/v1/health": { status: 503, body: { status: "error", version: "0.1.0", database: "ok", migration: { current: "0010", head: "0011" }, mock_mode: [], integrations: [] } },
+    });
+    renderAt(<HealthPage />);
+    expect(await screen.findByRole("alert")).toHaveTextContent(
+      "The server is not ready: the database schema is at 0010, this version needs 0011 (run integrations db upgrade, or restart integrations serve).",
+    );
+  });
+
   it("says so when there is no integration", async () => {
     mockApi({ "GET /api/v1/health": { body: { ...healthReport, integrations: [] } } });
     renderAt(<HealthPage />);

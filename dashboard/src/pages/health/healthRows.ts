@@ -1,5 +1,6 @@
 // The Health page's rows: the newest stored status, overlaid by a check made from the page,
 // with the last hour's call metrics.
+import { ApiError } from "../../api/client";
 import { api } from "../../api/endpoints";
 import type { HealthCheck, HealthReport, IntegrationStatus, MetricWindow } from "../../api/types";
 
@@ -18,7 +19,9 @@ export interface HealthData {
 
 /** `/api/v1/health`, then the last hour's metric totals of each enabled integration. */
 export async function loadHealth(now: Date = new Date()): Promise<HealthData> {
-  const report = await api.health();
+  const report = await api.health().catch((error: unknown) => {
+    throw notReady(error) ?? error;
+  });
   const from = new Date(now.getTime() - RECENT_HOURS * 3600_000).toISOString();
   const to = now.toISOString();
   const enabled = (report.integrations ?? []).filter((item) => item.enabled);
@@ -52,4 +55,19 @@ export function successRateOf(row: HealthRow): number | null {
 
 export function p95Of(row: HealthRow): number | null {
   return row.check?.p95_ms ?? row.recent?.p95_ms ?? null;
+}
+
+/** A 503 answers the health report itself (not an error body): say what is not ready. */
+function notReady(error: unknown): ApiError | null {
+  if (!(error instanceof ApiError) || error.status !== 503) return null;
+  const report = error.body as Partial<HealthReport> & { migration?: { current: string | null; head: string } } | null;
+  if (!report || report.status !== "error") return null;
+  const migration = report.migration;
+  const parts = [
+    report.database !== "ok" ? `the database: ${report.database}` : null,
+    migration && migration.current !== migration.head
+      ? `the database schema is at ${migration.current ?? "nothing"}, this version needs ${migration.head} (run integrations db upgrade, or restart integrations serve)`
+      : null,
+  ].filter(Boolean);
+  return new ApiError(503, "not_ready", `The server is not ready: ${parts.join("; ") || "see /api/v1/health"}.`);
 }
