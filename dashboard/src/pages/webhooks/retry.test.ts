@@ -20,6 +20,19 @@ describe("retryAndFollow", () => {
     expect(api.to("POST", "/api/v1/webhook-events/7/retry")).toHaveLength(1);
   });
 
+  it("keeps following while the worker's attempt runs (claimed: attempts already counted)", async () => {
+    const running = { ...deadEventDetail, status: "processing" as const, attempts: 6 };
+    const done = { ...deadEventDetail, status: "processed" as const, attempts: 6, last_error: null };
+    mockApi({
+      "POST /api/v1/webhook-events/7/retry": { body: { queued: 1 } },
+      "GET /api/v1/webhook-events/7": [{ body: running }, { body: done }],
+    });
+    const seen: string[] = [];
+    const last = await retryAndFollow(deadEvent, (event) => seen.push(event.status), async () => {});
+    expect(seen).toEqual(["processing", "processed"]);
+    expect(last.status).toBe("processed");
+  });
+
   it("stops at a new failed attempt too (dead again, one more attempt)", async () => {
     mockApi({
       "POST /api/v1/webhook-events/7/retry": { body: { queued: 1 } },

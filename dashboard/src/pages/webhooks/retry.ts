@@ -5,8 +5,11 @@ import type { WebhookEvent } from "../../api/types";
 const POLL_MS = 500;
 const DEADLINE_MS = 10_000;
 
+// The worker counts an attempt when it claims the event, so `processing` with more attempts is
+// still running: only a status the attempt ended in settles it.
+const running = (event: WebhookEvent) => event.status === "processing" || event.status === "pending";
 const settled = (before: WebhookEvent, now: WebhookEvent) =>
-  now.attempts > before.attempts || now.status === "processed" || now.status === "dead";
+  now.status === "processed" || now.status === "dead" || (now.attempts > before.attempts && !running(now));
 
 /** POST .../retry, then the event as it is after the next attempt; `onChange` sees every state. */
 export async function retryAndFollow(
