@@ -3,7 +3,9 @@
 The factory reads an integration's configuration on every `get()` and rebuilds the client
 when the configuration's version changed, so an operator's change (enabled, mode, limits,
 credentials) takes effect on the next use without a restart. In mock mode the client's
-bottom transport is the vendor's simulator in this process; the whole pipeline still runs.
+bottom transport is the vendor's simulator in this process; the whole pipeline still runs,
+and in a process serving the API the simulator's webhooks reach that API's own receiver
+(`mock_webhooks`).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import SecretStr
+from starlette.types import ASGIApp
 
 from integrations.connector_specs import client_class, effective_spec
 from integrations.core.cache import ResponseCache
@@ -23,6 +26,7 @@ from integrations.core.clock import Clock
 from integrations.core.state import MemoryStateStore, StateStore
 from integrations.errors import ConfigError, IntegrationDisabledError
 from integrations.logging import get_logger, set_integration_level
+from integrations.mock_webhooks import MockWebhookLoop
 from integrations.registry import ConnectorInfo, get_connector
 from integrations.runtime_config import IntegrationSettingsUpdate
 from integrations.services import Services
@@ -57,6 +61,7 @@ class IntegrationFactory:
         recorder / metrics: where call records and metrics go.
         windows: persisted metric windows, fed with `metrics` (the process factory's only).
         clock: injected time (tests).
+        webhook_loop: where mock-mode simulators deliver webhooks (None: as they are set).
     """
 
     services: Services
@@ -67,6 +72,7 @@ class IntegrationFactory:
     clock: Clock | None = None
     circuit_listeners: list[CircuitListener] = field(default_factory=list)
     simulators: dict[str, Simulator] = field(default_factory=dict)
+    webhook_loop: MockWebhookLoop | None = None
     _built: dict[str, _Built] = field(default_factory=dict)
     _mock_store: MemoryStateStore | None = None
     _uninstall: list[Callable[[], None]] = field(default_factory=list)
@@ -80,10 +86,17 @@ class IntegrationFactory:
         self._mock_store = MemoryStateStore(self.clock)
 
     @classmethod
-    def for_process(cls, services: Services) -> IntegrationFactory:
+    def for_process(
+        cls, services: Services, *, receiver: ASGIApp | None = None
+    ) -> IntegrationFactory:
         """The factory a server or CLI process uses: call records in the database, and
         breaker, limiter and cache state in Redis when `INTEGRATIONS_REDIS_URL` is set
-        (falling back to memory, and saying so once, while Redis is unreachable)."""
+        (falling back to memory, and saying so once, while Redis is unreachable).
+
+        Args:
+            receiver: the app this process serves; mock-mode simulators then deliver their
+                webhooks to its receiver (`mock_webhooks`).
+        """
         store: StateStore | None = None
         if services.settings.redis_url:
             import redis.exceptions
@@ -104,6 +117,7 @@ class IntegrationFactory:
             metrics=MetricsRecorder(),
             windows=WindowRecorder(services.db, services.settings.metrics),
             circuit_listeners=[CircuitHealthWriter(services.db)],
+            webhook_loop=MockWebhookLoop(services, receiver) if receiver is not None else None,
         )
         # A recorded change (webhook, sync, reconciliation) drops the cached answers about it.
         from integrations.cache_invalidation import install_cache_invalidation
@@ -125,11 +139,15 @@ class IntegrationFactory:
                 f"{name} is disabled; enable it with PATCH /api/v1/integrations/{name}",
                 integration=name,
             )
+        if self.webhook_loop is not None:
+            config = await self.webhook_loop.prepare(info, config)
         built = self._built.get(name)
         if built is not None and built.version == config.version:
             return built.client
         set_integration_level(name, config.settings.log_level)
         client = self._build(info, config.settings.mode, config.credentials, config)
+        if self.webhook_loop is not None and config.settings.mode == "mock":
+            self.webhook_loop.connect(info, self.simulator(name), config)
         if built is not None:
             await built.client.aclose()
         self._built[name] = _Built(config.version, client)

@@ -66,7 +66,8 @@ def create_app(
         app.state.services = services or Services(settings)
         # One set of clients per process: MCP tools, health checks and actions share their
         # breakers, budgets and call records.
-        app.state.factory = IntegrationFactory.for_process(app.state.services)
+        # Given the app, mock-mode simulators deliver their webhooks to its own receiver.
+        app.state.factory = IntegrationFactory.for_process(app.state.services, receiver=app)
         app.state.webhooks = WebhookRuntime.build(app.state.services)
         if settings.webhooks.worker_enabled:
             app.state.webhooks.start()

@@ -34,6 +34,7 @@ from integrations.pandadoc.models import (
     TemplateDetails,
     TemplateListItem,
 )
+from integrations.pandadoc.simulated import SIMULATED_TOOLS
 from integrations.pandadoc.waiting import DOCS
 
 __all__ = [
@@ -330,4 +331,5 @@ TOOLS: list[OperationSpec] = [
         _download_link,
         example=_DOCUMENT,
     ),
+    *SIMULATED_TOOLS,  # mock mode only: simulated recipients
 ]

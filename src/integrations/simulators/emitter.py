@@ -4,6 +4,10 @@ The vendor app supplies how to sign (headers and/or query parameters from the ra
 and the retry schedule; the emitter POSTs, records every attempt, and retries failures in
 the background until the schedule runs out or a status says stop (e.g. Typeform disables a
 webhook on 410).
+
+Deliveries go over the network unless a target URL starts with one of the emitter's
+`routes`: in mock mode the server routes its own public URL to its own ASGI app, so a
+simulator in the server's process reaches the server's receiver without a socket.
 """
 
 from __future__ import annotations
@@ -62,6 +66,9 @@ class WebhookEmitter:
         retry_delays: seconds before each retry (empty: one attempt only).
         stop_statuses: statuses after which the vendor stops retrying for good.
         transport: the HTTP transport (an ASGI transport reaches an in-process receiver).
+
+    `routes` maps URL prefixes to transports that replace `transport` for targets under
+    them; each is closed after every attempt, so it must outlive `aclose()` (an ASGI one does).
     """
 
     def __init__(
@@ -76,6 +83,7 @@ class WebhookEmitter:
         self.retry_delays = retry_delays
         self.stop_statuses = stop_statuses
         self.transport = transport
+        self.routes: dict[str, httpx2.AsyncBaseTransport] = {}
         self.url: str | None = None
         self.secret: str = ""
         self.deliveries: list[Delivery] = []
@@ -85,6 +93,14 @@ class WebhookEmitter:
     def target(self, url: str | None, secret: str = "") -> None:
         """Where events go and with which secret they are signed (None: nowhere)."""
         self.url, self.secret = url, secret
+
+    def transport_for(self, url: str) -> httpx2.AsyncBaseTransport | None:
+        """The transport a delivery to `url` takes: a route whose prefix it starts with, else
+        `transport` (None: the network)."""
+        for prefix, transport in self.routes.items():
+            if url.startswith(prefix):
+                return transport
+        return self.transport
 
     async def emit(
         self,
@@ -117,7 +133,8 @@ class WebhookEmitter:
     async def _attempt(self, delivery: Delivery) -> bool:
         at = dt.datetime.now(dt.UTC).isoformat()
         try:
-            async with httpx2.AsyncClient(transport=self.transport, timeout=10.0) as client:
+            transport = self.transport_for(delivery.url)
+            async with httpx2.AsyncClient(transport=transport, timeout=10.0) as client:
                 answer = await client.post(
                     delivery.url,
                     content=delivery.body,

@@ -209,8 +209,11 @@ class PandaDocSimulator(Simulator):
         """A recipient opens the document: sent -> viewed."""
         return await self._act(doc_id, "view")
 
-    async def sign(self, doc_id: str, email: str) -> Document:
-        """`email` completes; the last signer completes the document."""
+    async def sign(self, doc_id: str, email: str | None = None) -> Document:
+        """`email` completes (None: every signer left, in signing order); the last signer
+        completes the document."""
+        if email is None:
+            return await self._act(doc_id, "sign_remaining")
         return await self._act(doc_id, "sign", email)
 
     async def lock(self, doc_id: str, seconds: float = 900.0) -> Document:

@@ -4,17 +4,21 @@ What a real account does outside the API — recipients opening and signing in a
 user opening a document in the editor (lock), account settings — is driven from here. Each
 route is a thin wrapper over a `PandaDocSimulator` method, so in-process tests and
 out-of-process clients exercise the same code. Refusals come back as `{"detail": ...}` with
-the status the method chose (404 unknown document, 409 wrong state).
+the status the method chose (404 unknown document, 409 wrong state). A document action
+answers the document's status, its recipients' completion and the webhooks it set off
+(event, URL, last status; never the signature).
 """
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from integrations.simulators.emitter import Delivery
 from integrations.simulators.pandadoc_models import PandaDocError
 from integrations.simulators.pandadoc_views import status_body
 
@@ -33,9 +37,11 @@ class ApiKeys(BaseModel):
 
 
 class SignRequest(BaseModel):
+    """Who signs: one recipient by email, or (no email) every signer left, in order."""
+
     model_config = ConfigDict(extra="forbid")
 
-    email: str
+    email: str | None = None
 
 
 class LockRequest(BaseModel):
@@ -85,19 +91,27 @@ def register_control_routes(sim: PandaDocSimulator) -> None:
         return {"items": list(sim.state.outbox)}
 
     async def act(coro: Any) -> JSONResponse:
+        first = len(sim.emitter.deliveries)
         try:
             doc = await coro
         except PandaDocError as exc:
             return JSONResponse(exc.body, status_code=exc.status)
-        return JSONResponse(status_body(doc) | {"lock": doc.lock})
+        # What the action set off, so a caller sees its webhooks arrive (or not) at once.
+        webhooks = [_outcome(d) for d in sim.emitter.deliveries[first:]]
+        recipients = [
+            {"email": r.email, "role": r.role, "has_completed": r.has_completed}
+            for r in doc.recipients
+        ]
+        extra = {"lock": doc.lock, "recipients": recipients, "webhooks": webhooks}
+        return JSONResponse(status_body(doc) | extra)
 
     @router.post("/documents/{doc_id}/view")
     async def view(doc_id: str) -> JSONResponse:
         return await act(sim.view(doc_id))
 
     @router.post("/documents/{doc_id}/sign")
-    async def sign(doc_id: str, body: SignRequest) -> JSONResponse:
-        return await act(sim.sign(doc_id, body.email))
+    async def sign(doc_id: str, body: SignRequest | None = None) -> JSONResponse:
+        return await act(sim.sign(doc_id, (body or SignRequest()).email))
 
     @router.post("/documents/{doc_id}/lock")
     async def lock(doc_id: str, body: LockRequest | None = None) -> JSONResponse:
@@ -112,3 +126,19 @@ def register_control_routes(sim: PandaDocSimulator) -> None:
         return await act(sim.force_status(doc_id, body.status))
 
     sim.app.include_router(router)
+
+
+def _outcome(delivery: Delivery) -> dict[str, Any]:
+    """One delivery as a control answer shows it: no signature, no body beyond the event."""
+    try:
+        notes = json.loads(delivery.body)
+        event = notes[0]["event"] if isinstance(notes, list) and notes else None
+    except (ValueError, KeyError, TypeError):
+        event = None
+    last = delivery.attempts[-1] if delivery.attempts else {}
+    return {
+        "event": event,
+        "url": delivery.url,
+        "status": last.get("status"),
+        "delivered": delivery.delivered,
+    }

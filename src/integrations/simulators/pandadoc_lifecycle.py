@@ -29,6 +29,7 @@ __all__ = [
     "session",
     "set_status",
     "sign",
+    "sign_remaining",
     "view",
 ]
 
@@ -163,6 +164,18 @@ def sign(state: PandaDocState, doc: Document, email: str) -> None:
     if all(r.has_completed for r in signers):
         state.move(doc, "document.completed")
         _mail(state, doc, "document_completed")
+
+
+def sign_remaining(state: PandaDocState, doc: Document) -> None:
+    """Every signer who has not signed yet signs, in signing order (one `recipient_completed`
+    each, then `document.completed`): a whole signing ceremony in one step."""
+    pending = [r for r in doc.recipients if r.role is not None and not r.has_completed]
+    if not pending:
+        raise PandaDocError(409, {"detail": "every signer has already signed"})
+    for recipient in sorted(pending, key=lambda r: r.signing_order or 0):
+        if recipient.email is None:  # a phone-only signer signs through an SMS link
+            raise PandaDocError(409, {"detail": "a signer without an email cannot be simulated"})
+        sign(state, doc, recipient.email)
 
 
 def lock(state: PandaDocState, doc: Document, seconds: float = 900.0) -> dict[str, Any]:

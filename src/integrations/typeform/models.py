@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
+    "FORM_ID_PATTERN",
     "Answer",
     "EventTypes",
     "Form",
@@ -20,6 +21,10 @@ __all__ = [
     "WebhookList",
     "WebhookUpdate",
 ]
+
+
+# Typeform form ids are short alphanumeric strings (the part of the form's URL after /to/).
+FORM_ID_PATTERN = r"^[A-Za-z0-9]{1,64}$"
 
 
 class _Model(BaseModel):

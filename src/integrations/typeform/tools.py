@@ -21,7 +21,8 @@ from integrations.typeform import operations as ops
 from integrations.typeform.client import TypeformIntegration
 from integrations.typeform.manager import WebhookManager
 from integrations.typeform.manager_status import SyncReport, WebhookStatus
-from integrations.typeform.models import Form, FormList, ResponsesPage, Webhook
+from integrations.typeform.models import FORM_ID_PATTERN, Form, FormList, ResponsesPage, Webhook
+from integrations.typeform.simulated import SIMULATED_TOOLS
 
 __all__ = [
     "FORM_ID_PATTERN",
@@ -38,8 +39,6 @@ __all__ = [
     "WebhookStatusPublic",
 ]
 
-# Typeform form ids are short alphanumeric strings (the part of the form's URL after /to/).
-FORM_ID_PATTERN = r"^[A-Za-z0-9]{1,64}$"
 _CURSOR_PATTERN = r"^[A-Za-z0-9_\-]{1,128}$"
 _FORM = "Onb0Rd5x"  # the simulator's seeded onboarding form
 
@@ -287,4 +286,5 @@ TOOLS: list[OperationSpec] = [
         FormInput, SyncReportPublic, _repair, writes=True, example=_ONE),
     _op("list_webhook_operations", "The audit trail of webhook operations, newest first.",
         AuditInput, list[AuditEntry], _audit, example=_ONE),
+    *SIMULATED_TOOLS,
 ]  # fmt: skip

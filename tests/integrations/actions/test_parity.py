@@ -97,6 +97,8 @@ PREPARE: dict[str, Prepare] = {
     "pandadoc_get_download_link": _document,
     "pandadoc_send_document": _document,
     "pandadoc_create_signing_link": _sent_document,
+    "pandadoc_simulate_recipient_view": _sent_document,
+    "pandadoc_simulate_recipient_sign": _sent_document,
     "typeform_update_webhook_url": _webhook,
     "typeform_enable_webhook": _webhook,
     "typeform_disable_webhook": _webhook,

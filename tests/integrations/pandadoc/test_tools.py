@@ -44,6 +44,8 @@ def test_tools_are_declared_for_agents() -> None:
         "pandadoc_create_document",
         "pandadoc_send_document",
         "pandadoc_create_signing_link",
+        "pandadoc_simulate_recipient_view",
+        "pandadoc_simulate_recipient_sign",
     }
     for tool in TOOLS:
         assert tool.integration == "pandadoc" and tool.description.endswith(".")

@@ -172,6 +172,6 @@ async def test_unknown_routes_answer_pandadoc_shapes(client: httpx2.AsyncClient)
     assert missing.json() == {"type": "request_error", "detail": "Not found"}
     wrong = await client.put(DOCS)
     assert wrong.status_code == 405 and wrong.json()["type"] == "request_error"
-    invalid = await client.post("/_sim/pandadoc/documents/x/sign", json={})
+    invalid = await client.post("/_sim/pandadoc/documents/x/sign", json={"emial": "a@b.co"})
     assert invalid.status_code == 422 and isinstance(invalid.json()["detail"], list)
     assert (await client.post("/_sim/pandadoc/documents/x/view")).status_code == 404
