@@ -35,6 +35,7 @@ class Traffic:
     processed_event: int  # webhook event row ids
     failed_event: int
     sync_run: int
+    health: dict[str, tuple[str, str]]  # name: (status, breaker state) the checks stored
 
 
 def poll(what: str, check: Callable[[], Any]) -> Any:
@@ -107,7 +108,9 @@ def make_traffic(api: httpx2.Client) -> Traffic:
     processed = poll("processed event", lambda: _event_row(api, "e2e.processed", "processed"))
     dead = poll("dead event", lambda: _event_row(api, "e2e.failing", "dead"))
     run = poll("finished sync", lambda: _finished_run(api, sync["jobId"]))
-    return Traffic(traces[0], traces[1], processed, dead, run)
+    listed = _ok(api.get("/api/v1/health"))["integrations"]
+    health = {i["integration"]: (i["status"], i["circuit_state"]) for i in listed if i["source"]}
+    return Traffic(traces[0], traces[1], processed, dead, run, health)
 
 
 def _finished_run(api: httpx2.Client, job_id: str) -> int | None:
