@@ -28,7 +28,7 @@ from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Re
 from starlette.staticfiles import PathLike, StaticFiles
 from starlette.types import Scope
 
-__all__ = ["CONTENT_SECURITY_POLICY", "DASHBOARD_DIST", "install_dashboard"]
+__all__ = ["CONTENT_SECURITY_POLICY", "DASHBOARD_DIST", "HashedAssets", "install_dashboard"]
 
 DASHBOARD_DIST = Path(__file__).resolve().parent / "dashboard_dist"
 CONTENT_SECURITY_POLICY = "; ".join(
