@@ -24,7 +24,7 @@ import pytest
 from cryptography.fernet import Fernet
 
 from integrations.storage import migrate
-from tests.helpers.serve_process import ADMIN_TOKEN, RunningServe, free_port, wait_until_ok
+from tests.helpers.serve_process import ADMIN_TOKEN, RunningServe, free_port
 from tests.helpers.services import fresh_postgres_database
 
 # One worker runs the whole file: its tests share the two servers.
@@ -32,6 +32,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("mock-webhook-loo
 
 PUBLIC_URL = "http://127.0.0.1:9"  # the discard port: nothing answers there
 DEADLINE_S = 15.0
+STARTUP_S = 60.0
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 
 
@@ -65,6 +66,27 @@ def _spawn(folder: Path, database_url: str, **settings: str) -> tuple[Popen[byte
     return process, RunningServe(f"http://127.0.0.1:{port}", port, log)
 
 
+def _wait_until_serving(started: list[tuple[Popen[bytes], RunningServe]]) -> None:
+    """Poll each server's `/healthz` until 200, with one client (a client per poll would
+    spend more CPU on TLS set-up than the servers' start-up gets on a busy machine)."""
+    deadline = time.monotonic() + STARTUP_S
+    with httpx2.Client(timeout=5) as client:
+        for process, server in started:
+            while True:
+                if process.poll() is not None:
+                    pytest.fail(
+                        f"serve exited with {process.returncode}:\n{server.log.read_text()}"
+                    )
+                try:
+                    if client.get(f"{server.url}/healthz").status_code == 200:
+                        break
+                except httpx2.TransportError:
+                    pass
+                if time.monotonic() > deadline:
+                    pytest.fail(f"not serving within {STARTUP_S}s:\n{server.log.read_text()}")
+                time.sleep(0.2)  # a polling interval inside a deadline of STARTUP_S
+
+
 @pytest.fixture(name="servers", scope="module")
 def _servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
     """`api` (API, no webhook worker) and `drain` (webhook worker) on one new database."""
@@ -82,8 +104,7 @@ def _servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
             _spawn(folder, url, **shared),
         ]
         try:
-            for process, server in started:
-                wait_until_ok(f"{server.url}/healthz", process, server.log)
+            _wait_until_serving(started)
             yield Servers(started[0][1], started[1][1])
         finally:
             for process, _ in started:
