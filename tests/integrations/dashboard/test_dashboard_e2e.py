@@ -23,6 +23,8 @@ from tests.integrations.dashboard.browser import TOKEN_KEY, launch, require_brow
 from tests.integrations.dashboard.traffic import Traffic, make_traffic, poll
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("dashboard-e2e")]
+# Each expectation polls up to 10 s (Playwright's default is 5): CI shares 2 cores with vitest.
+expect.set_options(timeout=10_000)
 
 ROOT = Path(__file__).resolve().parents[3]
 SCREENSHOTS = ROOT / "test-artifacts" / "dashboard"

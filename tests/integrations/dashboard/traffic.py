@@ -23,7 +23,7 @@ from integrations.webhooks.schemes import sign_standard
 __all__ = ["WEBHOOK_SECRET", "Traffic", "make_traffic", "poll"]
 
 WEBHOOK_SECRET = "whsec_" + base64.b64encode(b"dashboard-e2e-secret-0123456789ab").decode()
-DEADLINE_S = 20.0
+DEADLINE_S = 30.0
 
 
 @dataclass(frozen=True, slots=True)
