@@ -243,6 +243,7 @@ def _call(page: Page, traffic: Traffic) -> None:
     main = page.locator("main")
     expect(main).to_contain_text("get_document_status")
     expect(main).to_contain_text("404")
+    expect(main).to_contain_text("admitted")  # the breaker's decision, from the call detail API
 
 
 def _actions(page: Page, traffic: Traffic) -> None:
