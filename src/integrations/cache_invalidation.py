@@ -9,7 +9,8 @@ therefore never serves an answer fetched before the last event we recorded for i
 
 Listeners run synchronously after the commit; the store write needs I/O, so the listener marks
 the tag in flight at once (`begin_invalidation`: this process bypasses the cache for it) and
-writes the new token in a task.
+drops the token in a task. One task serves every change committed before it runs (a sync
+batch commits 500 at once), not a task per change.
 """
 
 from __future__ import annotations
@@ -34,25 +35,33 @@ def install_cache_invalidation(factory: IntegrationFactory) -> Callable[[], None
     """Invalidate `factory`'s cached answers about every recorded change; returns the
     function that uninstalls the listener (call it before closing the factory)."""
     tasks: set[asyncio.Task[None]] = set()
+    queued: dict[tuple[str, str], None] = {}  # (integration, tag), in order, each once
 
-    async def invalidate(integration: str, tag: str) -> None:
-        try:
-            await factory.invalidate_cache_tag(integration, tag)
-            _log.debug("cache.tag_invalidated", integration=integration, tag=tag)
-        except Exception:  # the change is committed; a cache error must not surface there
-            _log.warning("cache.tag_invalidation_failed", integration=integration, tag=tag)
-        finally:
-            end_invalidation(integration, tag)
+    async def invalidate() -> None:
+        batch = list(queued)
+        queued.clear()
+        for integration, tag in batch:
+            try:
+                await factory.invalidate_cache_tag(integration, tag)
+            except Exception:  # the change is committed; a cache error must not surface there
+                _log.warning("cache.tag_invalidation_failed", integration=integration, tag=tag)
+            finally:
+                end_invalidation(integration, tag)
+        _log.debug("cache.tags_invalidated", count=len(batch))
 
     def listener(change: ChangeEvent) -> None:
-        tag = entity_tag(change.entity, change.external_id)
+        key = (change.integration, entity_tag(change.entity, change.external_id))
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:  # a synchronous writer (a script): no cache of ours to drop
             return
-        begin_invalidation(change.integration, tag)
-        task = loop.create_task(invalidate(change.integration, tag))
-        tasks.add(task)
-        task.add_done_callback(tasks.discard)
+        if key in queued:  # already waiting for the next task: once is enough
+            return
+        begin_invalidation(*key)
+        if not queued:
+            task = loop.create_task(invalidate())
+            tasks.add(task)
+            task.add_done_callback(tasks.discard)
+        queued[key] = None
 
     return on_change(listener)

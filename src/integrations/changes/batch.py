@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from integrations.changes.log import record_change
+from integrations.changes.log import RecordChange, record_changes
 from integrations.changes.snapshot import changed_fields, public_fields
 
 __all__ = ["record_batch"]
@@ -27,23 +27,20 @@ async def record_batch(
     source: str,
     source_id: str | None = None,
 ) -> int:
-    """Record `after` against `before` (keyed by external id); returns how many were recorded."""
-    recorded = 0
+    """Record `after` against `before` (keyed by external id), in one INSERT; returns how
+    many were recorded."""
+    changes = []
     for external_id, values in after.items():
         previous = before.get(external_id)
-        fields = changed_fields(previous, values)
-        if previous is not None and not fields:
+        if previous is None:
+            data = public_fields(values)
+            changes.append(RecordChange(external_id, "created", sorted(data), data))
             continue
-        await record_change(
-            session,
-            integration=integration,
-            entity=entity,
-            external_id=external_id,
-            kind="created" if previous is None else "updated",
-            changed_fields=fields,
-            source=source,
-            source_id=source_id,
-            data=public_fields(values),
-        )
-        recorded += 1
-    return recorded
+        fields = changed_fields(previous, values)
+        if fields:
+            changes.append(RecordChange(external_id, "updated", fields, public_fields(values)))
+    await record_changes(
+        session, integration=integration, entity=entity, changes=changes,
+        source=source, source_id=source_id,
+    )  # fmt: skip
+    return len(changes)

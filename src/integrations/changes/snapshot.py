@@ -8,18 +8,22 @@ feed carries what our tables say, not the vendor's blob.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
-__all__ = ["changed_fields", "jsonable", "public_fields"]
+__all__ = ["changed_fields", "is_public", "jsonable", "public_fields"]
 
 _PRIVATE_SUFFIX = "_data"
 _PRIVATE = frozenset({"raw", "id", "integration", "created_at", "updated_at", "last_sync_at"})
+_PLAIN = frozenset({str, int, float, bool})
 
 
 def jsonable(value: Any) -> Any:
     """`value` with datetimes as ISO-8601 text and decimals as strings, at any depth."""
+    if value is None or type(value) in _PLAIN:  # most values: nothing to convert
+        return value
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
     if isinstance(value, Decimal):
@@ -33,12 +37,19 @@ def jsonable(value: Any) -> Any:
 
 def public_fields(values: Mapping[str, Any], names: Iterable[str] | None = None) -> dict[str, Any]:
     """The record's public fields (bookkeeping and raw payload columns left out), as JSON."""
-    keys = values.keys() if names is None else names
-    return {
-        key: jsonable(values.get(key))
-        for key in keys
-        if key not in _PRIVATE and not key.endswith(_PRIVATE_SUFFIX)
-    }
+    keys = _public_names(tuple(values if names is None else names))
+    return {key: jsonable(values.get(key)) for key in keys}
+
+
+def is_public(name: str) -> bool:
+    """Whether column `name` is a public field (changes carry it and its differences)."""
+    return name not in _PRIVATE and not name.endswith(_PRIVATE_SUFFIX)
+
+
+@functools.lru_cache(maxsize=256)
+def _public_names(names: tuple[str, ...]) -> tuple[str, ...]:
+    # Records of one table share their column names: worked out once, not per record.
+    return tuple(name for name in names if is_public(name))
 
 
 def _comparable(value: Any) -> Any:
@@ -52,7 +63,7 @@ def _comparable(value: Any) -> Any:
 
 def changed_fields(before: Mapping[str, Any] | None, after: Mapping[str, Any]) -> list[str]:
     """Public field names whose value differs (every one of `after` when there was no record)."""
-    names = public_fields(after).keys()
+    names = _public_names(tuple(after))
     if before is None:
         return sorted(names)
     return sorted(

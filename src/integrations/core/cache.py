@@ -8,8 +8,10 @@ Tags (invalidation by entity). Keys are hashes, so "every cached answer about do
 cannot be found by pattern. A read names the entities its answer contains in the request
 extension `CACHE_TAGS` (e.g. `documents:<id>`, see `entity_tag`); each tag has a generation
 token in the store (`cachetag:<integration>:<tag>`, a random value) and the token is part of
-the entry's key. `invalidate_tag` writes a new token: every entry stored under the old one
-becomes unreachable at once, in memory and in Redis alike (old entries expire with their TTL).
+the entry's key. `invalidate_tag` deletes the token: the next read makes a new one, so every
+entry stored under the old one becomes unreachable at once, in memory and in Redis alike (old
+entries expire with their TTL), and a record nobody read from the cache leaves nothing behind
+(a sync recording 1,000,000 changes writes no tokens).
 A read that looked the token up before an invalidation and stores its answer after it stores
 it under the old token, so it is never served: no answer fetched before an event is served
 after it. A token that is missing (never made, expired, evicted) is replaced by a fresh
@@ -183,10 +185,9 @@ class ResponseCache:
         return token.decode()
 
     async def invalidate_tag(self, integration: str, tag: str) -> None:
-        """Make every cached answer tagged `tag` unreachable (a new generation token)."""
-        await self._store.cache_set(
-            f"cachetag:{integration}:{tag}", secrets.token_hex(8).encode(), _TAG_TTL
-        )
+        """Make every cached answer tagged `tag` unreachable (its generation token goes; the
+        next read makes a new one)."""
+        await self._store.cache_delete(f"cachetag:{integration}:{tag}")
 
     def get_stats(self, integration: str) -> CacheStats:
         return CacheStats(self._hits[integration], self._misses[integration])
