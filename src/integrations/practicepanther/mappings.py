@@ -44,6 +44,7 @@ __all__ = [
     "exchange_values",
     "map_enum",
     "parse_time",
+    "ref_id",
     "task_values",
 ]
 
@@ -104,7 +105,8 @@ def _text(value: Any, limit: int) -> str | None:
     return None if value in (None, "") else str(value)[:limit]
 
 
-def _ref_id(record: Mapping[str, Any], key: str) -> str | None:
+def ref_id(record: Mapping[str, Any], key: str) -> str | None:
+    """The `id` of the `key` reference object (`account_ref`, `matter_ref`), if any."""
     ref = record.get(key)
     return str(ref["id"]) if isinstance(ref, Mapping) and ref.get("id") else None
 
@@ -141,7 +143,7 @@ def contact_values(record: Mapping[str, Any]) -> MappedRecord:
         "phone": _text(next((p for p in phones if p), None), 64),
         "company": company_of(record, account),
         "address": address if any(address.values()) else None,
-        "account_external_id": _ref_id(record, "account_ref") or _text(account.get("id"), 128),
+        "account_external_id": ref_id(record, "account_ref") or _text(account.get("id"), 128),
         "is_active": record.get("status") != "Archived",
         "raw": contact,
     }
@@ -182,13 +184,13 @@ def exchange_values(record: Mapping[str, Any]) -> MappedRecord:
         "notes": _text(record.get("notes"), 1_000_000),
         "pp_data": dict(record),
     }
-    return MappedRecord(values, problems, {"client_id": _ref_id(record, "account_ref")})
+    return MappedRecord(values, problems, {"client_id": ref_id(record, "account_ref")})
 
 
 def task_values(record: Mapping[str, Any]) -> MappedRecord:
     """A task's columns; `exchange_id` is resolved from `references`."""
     problems: list[tuple[str, str]] = []
-    matter = _ref_id(record, "matter_ref")
+    matter = ref_id(record, "matter_ref")
     users = record.get("assigned_to_users")
     first = users[0] if isinstance(users, list) and users else None
     first_user: Mapping[str, Any] = first if isinstance(first, Mapping) else {}

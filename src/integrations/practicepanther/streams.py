@@ -19,18 +19,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
-
 from integrations.practicepanther.mappings import (
     MappedRecord,
     contact_values,
     exchange_values,
+    ref_id,
     task_values,
 )
 from integrations.practicepanther.spec import API_ROOT
 from integrations.storage.tables_inbound import ContactRow, ExchangeRow, TaskRow
 from integrations.sync.context import MapContext
-from integrations.sync.definition import OffsetPaging, RecordProblem, Stream, SyncDefinition
+from integrations.sync.definition import (
+    OffsetPaging,
+    RecordProblem,
+    Reference,
+    Stream,
+    SyncDefinition,
+)
 
 __all__ = ["MAX_PAGES", "PAGE_SIZE", "PRACTICEPANTHER_SYNC", "external_id"]
 
@@ -51,21 +56,6 @@ def _noted(mapped: MappedRecord, context: MapContext) -> dict[str, Any]:
     return mapped.values
 
 
-async def _account_contact(context: MapContext, account_id: str | None) -> int | None:
-    if not account_id:
-        return None
-    found: int | None = await context.session.scalar(
-        select(ContactRow.id)
-        .where(
-            ContactRow.integration == context.integration,
-            ContactRow.account_external_id == account_id,
-        )
-        .order_by(ContactRow.id)
-        .limit(1)
-    )
-    return found
-
-
 async def map_contact(record: dict[str, Any], context: MapContext) -> dict[str, Any]:
     """Contact columns (see `mappings.contact_values`)."""
     return _noted(contact_values(record), context)
@@ -75,7 +65,8 @@ async def map_matter(record: dict[str, Any], context: MapContext) -> dict[str, A
     """Exchange columns, `client_id` resolved from the stored contacts."""
     mapped = exchange_values(record)
     account = mapped.references["client_id"]
-    mapped.values["client_id"] = await _account_contact(context, account)
+    # The account's first stored contact: PracticePanther lists the primary contact first.
+    mapped.values["client_id"] = await context.resolve(ContactRow, "account_external_id", account)
     if account and mapped.values["client_id"] is None:
         context.problem("client_id", f"no contact of account {account} is stored yet")
     return _noted(mapped, context)
@@ -89,6 +80,14 @@ async def map_task(record: dict[str, Any], context: MapContext) -> dict[str, Any
     if matter and mapped.values["exchange_id"] is None:
         context.problem("exchange_id", f"matter {matter} is not stored yet")
     return _noted(mapped, context)
+
+
+def _account_of(record: dict[str, Any]) -> str | None:
+    return ref_id(record, "account_ref")
+
+
+def _matter_of(record: dict[str, Any]) -> str | None:
+    return ref_id(record, "matter_ref")
 
 
 _PAGING = OffsetPaging(page_size=PAGE_SIZE)
@@ -122,6 +121,7 @@ PRACTICEPANTHER_SYNC = SyncDefinition(
             map_record=map_matter,
             paging=_PAGING,
             depends_on=("contacts",),
+            references=(Reference(ContactRow, "account_external_id", _account_of),),
         ),
         Stream(
             name="tasks",
@@ -132,6 +132,7 @@ PRACTICEPANTHER_SYNC = SyncDefinition(
             map_record=map_task,
             paging=_PAGING,
             depends_on=("matters",),
+            references=(Reference(ExchangeRow, "pp_matter_id", _matter_of),),
         ),
     ),
 )

@@ -142,7 +142,11 @@ class ContactRow(_SyncedEntity, Base):
     """A synced contact; for integration 'practicepanther' `external_id` is the PP contact id."""
 
     __tablename__ = "contacts"
-    __table_args__ = (UniqueConstraint("integration", "external_id", name="uq_contacts_external"),)
+    __table_args__ = (
+        UniqueConstraint("integration", "external_id", name="uq_contacts_external"),
+        # A matter's client: the first contact of its account (sync reference lookups).
+        Index("ix_contacts_integration_account", "integration", "account_external_id"),
+    )
 
     display_name: Mapped[str | None] = mapped_column(String(300))
     first_name: Mapped[str | None] = mapped_column(String(150))

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 __all__ = ["MapContext", "RecordNote"]
@@ -34,7 +35,8 @@ class MapContext:
     """Given to `Stream.map_record` for each record of a batch.
 
     `resolve` reads in the batch's transaction, so references to records of streams that
-    ran before (dependency order) are found; results are cached for the batch.
+    ran before (dependency order) are found; results are cached for the batch, and the
+    engine `preload`s a stream's declared `references` for the whole batch first.
     """
 
     session: AsyncSession
@@ -46,23 +48,43 @@ class MapContext:
 
     async def resolve(self, table: type, key_column: str, external_id: str | None) -> int | None:
         """The local `id` of the `table` row with `key_column == external_id` for this
-        integration; None when there is no such row (or no id was given)."""
+        integration (the lowest, when the column is not unique: the first stored); None
+        when there is no such row (or no id was given)."""
         if external_id is None or external_id == "":
             return None
-        key = (getattr(table, "__tablename__", table.__name__), key_column, str(external_id))
-        if key in self._cache:
-            return self._cache[key]
+        key = (_name(table), key_column, str(external_id))
+        if key not in self._cache:
+            await self.preload(table, key_column, [external_id])
+        return self._cache[key]
+
+    async def preload(
+        self, table: type, key_column: str, external_ids: Iterable[str | None]
+    ) -> None:
+        """Resolve many ids with one query per `_CHUNK` (what `resolve` then answers)."""
+        name = _name(table)
+        given = {str(i) for i in external_ids if i}
+        wanted = sorted(i for i in given if (name, key_column, i) not in self._cache)
         t: Any = table
-        found = await self.session.scalar(
-            select(t.id).where(
-                t.integration == self.integration,
-                getattr(t, key_column) == str(external_id),
+        column = getattr(t, key_column)
+        for start in range(0, len(wanted), _CHUNK):
+            chunk = wanted[start : start + _CHUNK]
+            found = await self.session.execute(
+                select(column, func.min(t.id))
+                .where(t.integration == self.integration, column.in_(chunk))
+                .group_by(column)
             )
-        )
-        self._cache[key] = found
-        return found
+            ids = {str(ext): int(pk) for ext, pk in found.all()}
+            for external_id in chunk:
+                self._cache[(name, key_column, external_id)] = ids.get(external_id)
 
     def problem(self, field: str, reason: str) -> None:
         """Note a non-fatal problem with `field` of the current record: it is stored anyway,
         and the note is logged and kept in the run's details."""
         self.notes.append(RecordNote(self.stream, self.record_id, field, reason))
+
+
+_CHUNK = 500  # ids per IN (...): far under every backend's bound-parameter limit
+
+
+def _name(table: type) -> str:
+    return str(getattr(table, "__tablename__", table.__name__))

@@ -24,6 +24,7 @@ __all__ = [
     "LinkPaging",
     "OffsetPaging",
     "RecordProblem",
+    "Reference",
     "Stream",
     "SyncAlreadyRunningError",
     "SyncDefinition",
@@ -94,6 +95,18 @@ Mapper = Callable[[dict[str, Any], "MapContext"], Awaitable[dict[str, Any]]]
 
 
 @dataclass(frozen=True, slots=True)
+class Reference:
+    """A record's pointer at a row an earlier stream stored: `of(record)` is the vendor id
+    held in `table.key_column`. The engine resolves a batch's references in one query
+    before mapping, so the mapper's `ctx.resolve(table, key_column, id)` reads a cache
+    instead of querying once per record."""
+
+    table: type[Base]
+    key_column: str
+    of: Callable[[dict[str, Any]], str | None]
+
+
+@dataclass(frozen=True, slots=True)
 class Stream:
     """One kind of record: where it is read, how it pages, and how it maps to a table.
 
@@ -105,6 +118,7 @@ class Stream:
             None: a full pass every time.
         cursor_param: the query parameter taking "changed since" (ISO-8601 with offset).
         map_record: vendor record → column values of `table` (without integration/key).
+        references: what `map_record` resolves, loaded for a whole batch at once.
     """
 
     name: str
@@ -119,6 +133,7 @@ class Stream:
     extract: Callable[[Any], list[dict[str, Any]]] = json_array
     depends_on: tuple[str, ...] = ()
     extra_params: Mapping[str, str] = field(default_factory=dict)
+    references: tuple[Reference, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

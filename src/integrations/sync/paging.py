@@ -2,17 +2,21 @@
 
 Every page is one `client.request(...)` with `operation="sync_<stream>"` and background
 priority, so the limiter, retry, breaker and call records apply as to any call. The pager
-stops at the last page or at `max_pages`; `PageReader.truncated` says which.
+stops at the last page or at `max_pages`; `PageReader.truncated` says which. It asks for the
+next page while the caller stores the current one (one request ahead, never more).
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+import asyncio
+import contextlib
+from collections.abc import AsyncGenerator, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 import httpx2
 
+from integrations.core.payloads import read_json
 from integrations.sync.definition import CursorPaging, LinkPaging, OffsetPaging, Stream
 
 __all__ = ["PageReader", "SyncClient"]
@@ -37,29 +41,49 @@ class PageReader:
     pages: int = 0
     truncated: bool = False  # stopped by `max_pages` while the vendor had more
 
-    async def __aiter__(self) -> AsyncIterator[list[dict[str, Any]]]:
+    async def __aiter__(self) -> AsyncGenerator[list[dict[str, Any]], None]:
+        # The next page is requested before this one is handed over, so the vendor's answer
+        # travels while the caller maps and commits: fetching and storing overlap instead of
+        # adding up. At most one request runs ahead, and never past `max_pages`.
         paging = self.stream.paging
         params: dict[str, Any] = {**self.stream.extra_params, **self.params}
         url: str = self.stream.path
         skip = 0
-        while True:
-            if isinstance(paging, OffsetPaging):
-                params[paging.top_param] = str(paging.page_size)
-                params[paging.skip_param] = str(skip)
-            elif isinstance(paging, CursorPaging):
-                params[paging.size_param] = str(paging.page_size)
-            response = await self._get(url, params)
-            body = response.json()
-            records = self.stream.extract(body)
-            self.pages += 1
-            yield records
-            more, url, params = self._next(paging, response, body, records, url, params)
-            skip += len(records)
-            if not more:
-                return
-            if self.pages >= self.max_pages:
-                self.truncated = True
-                return
+        ahead: asyncio.Task[httpx2.Response] | None = self._fetch(url, params, paging, skip)
+        try:
+            while ahead is not None:
+                response = await ahead
+                ahead = None
+                body = read_json(response)  # parsed once, by the pipeline's response check
+                records = self.stream.extract(body)
+                self.pages += 1
+                more, url, params = self._next(paging, response, body, records, url, params)
+                skip += len(records)
+                if more and self.pages >= self.max_pages:
+                    self.truncated = True
+                elif more:
+                    ahead = self._fetch(url, params, paging, skip)
+                yield records
+        finally:
+            if ahead is not None:  # the caller stopped early (a stop request, an error)
+                ahead.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await ahead
+
+    def _fetch(
+        self,
+        url: str,
+        params: dict[str, Any],
+        paging: OffsetPaging | CursorPaging | LinkPaging,
+        skip: int,
+    ) -> asyncio.Task[httpx2.Response]:
+        params = dict(params)
+        if isinstance(paging, OffsetPaging):
+            params[paging.top_param] = str(paging.page_size)
+            params[paging.skip_param] = str(skip)
+        elif isinstance(paging, CursorPaging):
+            params[paging.size_param] = str(paging.page_size)
+        return asyncio.ensure_future(self._get(url, params))
 
     async def _get(self, url: str, params: Mapping[str, Any]) -> httpx2.Response:
         return await self.client.request(

@@ -9,6 +9,7 @@ pass completes (a crash repeats the pass: upserts make that harmless).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
@@ -101,14 +102,16 @@ class StreamPass:
         )
         reader = PageReader(self.client, self.stream, params, self.engine.definition.max_pages)
         batch: list[dict[str, Any]] = []
-        async for records in reader:
-            self.counts["pages"] = reader.pages
-            batch.extend(records)
-            if len(batch) >= self.engine.definition.batch_size:
-                await self._commit(batch, self.high_water, self._checkpoint)
-                batch = []
-                if await stop_requested(self.engine.services.db, self.summary.run_id):
-                    return False
+        # Closed on every way out, so the page the reader asked for ahead never lingers.
+        async with contextlib.aclosing(aiter(reader)) as pages:
+            async for records in pages:
+                self.counts["pages"] = reader.pages
+                batch.extend(records)
+                if len(batch) >= self.engine.definition.batch_size:
+                    await self._commit(batch, self.high_water, self._checkpoint)
+                    batch = []
+                    if await stop_requested(self.engine.services.db, self.summary.run_id):
+                        return False
         self.counts["pages"] = reader.pages
         await self._finish(batch, truncated=reader.truncated)
         return True
