@@ -146,8 +146,9 @@ class IntegrationFactory:
             return built.client
         set_integration_level(name, config.settings.log_level)
         client = self._build(info, config.settings.mode, config.credentials, config)
-        if self.webhook_loop is not None and config.settings.mode == "mock":
-            self.webhook_loop.connect(info, self.simulator(name), config)
+        loop = self.webhook_loop  # email and SMS have local peers, no simulator to connect
+        if loop is not None and config.settings.mode == "mock" and loop.closes(info):
+            loop.connect(info, self.simulator(name), config)
         if built is not None:
             await built.client.aclose()
         self._built[name] = _Built(config.version, client)

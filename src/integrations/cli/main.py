@@ -10,6 +10,7 @@ from integrations.cli.alerts_cmd import app as alerts_app
 from integrations.cli.call_cmd import call
 from integrations.cli.changes_cmd import app as changes_app
 from integrations.cli.common import PlainHelpCommand, PlainHelpGroup
+from integrations.cli.demo_cmd import demo
 from integrations.cli.health_cmd import health
 from integrations.cli.mcp_cmd import mcp
 from integrations.cli.observe_cmd import calls, metrics
@@ -47,6 +48,7 @@ app.command("worker", cls=PlainHelpCommand)(worker)
 app.command("call", cls=PlainHelpCommand)(call)
 app.command("sync", cls=PlainHelpCommand)(sync)
 app.command("serve", cls=PlainHelpCommand)(serve)
+app.command("demo", cls=PlainHelpCommand)(demo)
 
 
 def _version(value: bool) -> None:
