@@ -2,8 +2,9 @@
 
 Every page is one `client.request(...)` with `operation="sync_<stream>"` and background
 priority, so the limiter, retry, breaker and call records apply as to any call. The pager
-stops at the last page or at `max_pages`; `PageReader.truncated` says which. It asks for the
-next page while the caller stores the current one (one request ahead, never more).
+stops at the last page or at `max_pages`; `PageReader.truncated` says which. Pages are read
+ahead of the caller (one request at a time, a few pages at most), so storing a batch does
+not wait for the vendor.
 """
 
 from __future__ import annotations
@@ -32,58 +33,58 @@ class SyncClient(Protocol):
 
 @dataclass(slots=True)
 class PageReader:
-    """Pages of `stream` from `client`, starting with `params`, at most `max_pages`."""
+    """Pages of `stream` from `client`, starting with `params`, at most `max_pages`.
+
+    A task reads the pages one request after another, up to `read_ahead` pages ahead of
+    the caller, so the vendor's answers travel while the caller maps and commits: fetching
+    and storing overlap instead of adding up. Closing the iterator (a stop request, an
+    error) cancels the reading; pages read ahead and not taken are dropped, never stored.
+    """
 
     client: SyncClient
     stream: Stream
     params: Mapping[str, str]
     max_pages: int
-    pages: int = 0
+    read_ahead: int = 8
+    pages: int = 0  # pages handed to the caller
     truncated: bool = False  # stopped by `max_pages` while the vendor had more
 
     async def __aiter__(self) -> AsyncGenerator[list[dict[str, Any]], None]:
-        # The next page is requested before this one is handed over, so the vendor's answer
-        # travels while the caller maps and commits: fetching and storing overlap instead of
-        # adding up. At most one request runs ahead, and never past `max_pages`.
+        queue: asyncio.Queue[_Item] = asyncio.Queue(max(1, self.read_ahead))
+        reading = asyncio.create_task(self._read(queue))
+        try:
+            while (item := await queue.get()) is not None:
+                if isinstance(item, BaseException):
+                    raise item
+                self.pages += 1
+                yield item
+        finally:
+            reading.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await reading
+
+    async def _read(self, queue: asyncio.Queue[_Item]) -> None:
+        """Every page into `queue`, then None (or the exception that ended the reading)."""
         paging = self.stream.paging
         params: dict[str, Any] = {**self.stream.extra_params, **self.params}
         url: str = self.stream.path
-        skip = 0
-        ahead: asyncio.Task[httpx2.Response] | None = self._fetch(url, params, paging, skip)
+        skip = read = 0
         try:
-            while ahead is not None:
-                response = await ahead
-                ahead = None
+            while True:
+                response = await self._get(url, _page_params(paging, params, skip))
                 body = read_json(response)  # parsed once, by the pipeline's response check
                 records = self.stream.extract(body)
-                self.pages += 1
+                read += 1
                 more, url, params = self._next(paging, response, body, records, url, params)
                 skip += len(records)
-                if more and self.pages >= self.max_pages:
-                    self.truncated = True
-                elif more:
-                    ahead = self._fetch(url, params, paging, skip)
-                yield records
-        finally:
-            if ahead is not None:  # the caller stopped early (a stop request, an error)
-                ahead.cancel()
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await ahead
-
-    def _fetch(
-        self,
-        url: str,
-        params: dict[str, Any],
-        paging: OffsetPaging | CursorPaging | LinkPaging,
-        skip: int,
-    ) -> asyncio.Task[httpx2.Response]:
-        params = dict(params)
-        if isinstance(paging, OffsetPaging):
-            params[paging.top_param] = str(paging.page_size)
-            params[paging.skip_param] = str(skip)
-        elif isinstance(paging, CursorPaging):
-            params[paging.size_param] = str(paging.page_size)
-        return asyncio.ensure_future(self._get(url, params))
+                self.truncated = more and read >= self.max_pages
+                await queue.put(records)
+                if not more or self.truncated:
+                    break
+        except Exception as exc:  # handed to the caller, raised where it takes the page
+            await queue.put(exc)
+            return
+        await queue.put(None)
 
     async def _get(self, url: str, params: Mapping[str, Any]) -> httpx2.Response:
         return await self.client.request(
@@ -113,3 +114,19 @@ class PageReader:
             return True, url, {**params, paging.cursor_param: cursor}
         link = paging.next_url(response)
         return link is not None, link or url, {}
+
+
+_Item = list[dict[str, Any]] | Exception | None
+
+
+def _page_params(
+    paging: OffsetPaging | CursorPaging | LinkPaging, params: dict[str, Any], skip: int
+) -> dict[str, Any]:
+    """`params` with the page size (and offset) the paging asks for."""
+    params = dict(params)
+    if isinstance(paging, OffsetPaging):
+        params[paging.top_param] = str(paging.page_size)
+        params[paging.skip_param] = str(skip)
+    elif isinstance(paging, CursorPaging):
+        params[paging.size_param] = str(paging.page_size)
+    return params
