@@ -52,8 +52,10 @@ def test_demo_runs_every_step_and_the_database_agrees(tmp_path: Path) -> None:
     assert len(progress) == STEPS and all(line.split()[0] == "ok" for line in progress), output
     assert f"{STEPS}/{STEPS} steps succeeded" in output
     document = re.search(r"document (\w+) completed in the local table; (\d+) webhooks", output)
-    assert document and int(document.group(2)) >= 2, output
-    response = re.search(r"response ([0-9a-f]{32}) stored \((\d+) for form", output)
+    assert document and int(document.group(2)) >= 2, output  # at least a view and a signature
+    response = re.search(
+        r"response ([0-9a-f]{32}) stored \((\d+) for form \w+\); 1 webhook", output
+    )
     assert response and int(response.group(2)) == 1, output
     synced = re.search(r"full: (\d+) records", output)
     assert synced and int(synced.group(1)) > 0, output
@@ -64,6 +66,11 @@ def test_demo_runs_every_step_and_the_database_agrees(tmp_path: Path) -> None:
     documents = _rows(tmp_path, "SELECT external_id, status FROM documents")
     assert documents == [(document.group(1), "document.completed")]
     assert _rows(tmp_path, "SELECT count(*) FROM form_responses") == [(1,)]
+    events = "SELECT integration, status, count(*) FROM webhook_events GROUP BY 1, 2 ORDER BY 1"
+    assert _rows(tmp_path, events) == [
+        ("pandadoc", "processed", int(document.group(2))),
+        ("typeform", "processed", 1),
+    ]
     runs = _rows(tmp_path, "SELECT sync_type, status, processed_count FROM sync_runs ORDER BY id")
     assert [(kind, status) for kind, status, _ in runs] == [
         ("full", "success"),
