@@ -9,6 +9,7 @@ in a database that serves anything real.
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
 import socket
 import sys
@@ -46,7 +47,10 @@ def demo(
     """Run every connector in mock mode, play a scenario through each, print a report, and
     keep serving the API and the dashboard until Ctrl-C."""
     base_url = f"http://{host}:{port}"
-    overrides = {} if var_dir is None else {"var_dir": Path(var_dir)}  # or INTEGRATIONS_VAR_DIR
+    overrides: dict[str, object] = {} if var_dir is None else {"var_dir": Path(var_dir)}
+    if "INTEGRATIONS_LOGGING__LEVEL" not in os.environ:
+        # A log line per call (and the storm's expected warnings) would bury the progress lines.
+        overrides["logging"] = {"level": "ERROR"}
     settings = load_cli_settings(
         **overrides,
         database_url=None,
