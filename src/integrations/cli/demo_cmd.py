@@ -12,7 +12,6 @@ import asyncio
 import os
 import signal
 import socket
-import sys
 from pathlib import Path
 
 import typer
@@ -91,14 +90,9 @@ async def _run(settings: Settings, sock: socket.socket, base_url: str, *, serve:
         token = await prepare(services)
         console.print(Text(f"mock mode enabled: {', '.join(mock_connectors())}"))
         app = create_app(settings, services, run_jobs=True)
-        server = uvicorn.Server(
-            uvicorn.Config(
-                app,
-                log_level="warning",
-                loop="asyncio" if sys.platform == "win32" else "uvloop",
-                http="httptools",
-            )
-        )
+        # The server runs as a task on this event loop (asyncio's: uvicorn picks a loop only in
+        # `run()`), so the scenario can use the app's own factory once start-up is done.
+        server = uvicorn.Server(uvicorn.Config(app, log_level="warning", http="httptools"))
         serving = asyncio.create_task(server.serve(sockets=[sock]))
         if not await _started(server, serving):
             fail("the server did not start; see the log lines above")
