@@ -41,7 +41,8 @@ def test_wheel_includes_the_dashboard_build(tmp_path: Path) -> None:
         [
             sys.executable,
             "-c",
-            "import sys; from setuptools import build_meta; print(build_meta.build_wheel(sys.argv[1]))",
+            "import sys; from setuptools import build_meta;"
+            " print(build_meta.build_wheel(sys.argv[1]))",
             str(tmp_path / "wheels"),
         ],
         cwd=project,
