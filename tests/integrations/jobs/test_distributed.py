@@ -9,10 +9,7 @@ import asyncio
 import os
 import signal
 import subprocess
-import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
@@ -23,6 +20,7 @@ from integrations.jobs.runner import runner_for
 from integrations.services import Services
 from tests.helpers.serve_process import running_serve
 from tests.helpers.services import fresh_postgres_database
+from tests.helpers.worker_process import workers as worker_processes
 
 pytestmark = pytest.mark.integration
 
@@ -40,37 +38,6 @@ def _env(tmp_path: Path, url: str, runner: str) -> dict[str, str]:
         "INTEGRATIONS_LOGGING__LEVEL": "WARNING",
         "PYTHONPATH": str(Path(__file__).resolve().parents[3]),
     }
-
-
-@contextmanager
-def _workers(
-    tmp_path: Path, env: dict[str, str], count: int
-) -> Iterator[list[subprocess.Popen[bytes]]]:
-    script = Path(sys.executable).parent / "integrations"
-    processes = []
-    try:
-        for n in range(count):
-            log = (tmp_path / f"worker-{n}.log").open("wb")
-            processes.append(
-                subprocess.Popen(
-                    [str(script), "worker", "--concurrency", "4"],
-                    env={**os.environ, **env},
-                    cwd=tmp_path,
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                )
-            )
-        yield processes
-    finally:
-        for process in processes:
-            if process.poll() is None:
-                process.terminate()  # SIGTERM to this PID: the worker stops gracefully
-        for process in processes:
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=5)
 
 
 def _rows(url: str, table: str) -> list[tuple[str, int]]:
@@ -119,7 +86,7 @@ def test_api_and_two_workers_share_the_jobs(tmp_path: Path, runner: str) -> None
             with psycopg.connect(url.replace("+psycopg", ""), autocommit=True) as conn:
                 for table in ("job_marks", "job_starts"):
                     conn.execute(f"CREATE TABLE {table} (key text, pid int)")
-            with _workers(tmp_path, env, 2) as workers:
+            with worker_processes(tmp_path, env, 2, concurrency=4) as workers:
                 keys = [f"job-{n}" for n in range(500)]
                 asyncio.run(_defer(tmp_path, url, runner, "mark", keys))
                 rows = _wait_for(url, "job_marks", 500, workers, tmp_path)

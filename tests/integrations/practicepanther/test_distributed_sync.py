@@ -37,6 +37,7 @@ from integrations.sync.schedules import ScheduleUpdate, claim_slot, update_sched
 from integrations.sync.trigger import queue_manual_sync
 from tests.helpers.http_server import serve_app
 from tests.helpers.services import fresh_postgres_database
+from tests.helpers.worker_process import workers
 from tests.integrations.practicepanther.support import connect, local, source
 from tests.integrations.practicepanther.worker_support import (
     PageGate,
@@ -46,7 +47,6 @@ from tests.integrations.practicepanther.worker_support import (
     runs,
     wait_for,
     worker_env,
-    workers,
 )
 
 pytestmark = [pytest.mark.anyio, pytest.mark.integration]

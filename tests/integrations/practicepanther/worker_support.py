@@ -8,11 +8,9 @@ import asyncio
 import os
 import signal
 import subprocess
-import sys
 import threading
 import time
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import parse_qs
@@ -80,39 +78,6 @@ def worker_env(tmp_path: Path, url: str, secret_key: str, runner: str) -> dict[s
         "INTEGRATIONS_LOGGING__LEVEL": "WARNING",
         "PYTHONPATH": str(ROOT),
     }
-
-
-@contextmanager
-def workers(
-    tmp_path: Path, env: dict[str, str], count: int
-) -> Iterator[list[subprocess.Popen[bytes]]]:
-    """`count` `integrations worker` processes; stopped by PID at the end (SIGTERM, then
-    SIGKILL for one that does not stop)."""
-    script = Path(sys.executable).parent / "integrations"
-    processes: list[subprocess.Popen[bytes]] = []
-    try:
-        for n in range(count):
-            log = (tmp_path / f"worker-{n}.log").open("wb")
-            processes.append(
-                subprocess.Popen(
-                    [str(script), "worker", "--concurrency", "2"],
-                    env={**os.environ, **env},
-                    cwd=tmp_path,
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                )
-            )
-        yield processes
-    finally:
-        for process in processes:
-            if process.poll() is None:
-                process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=5)
 
 
 def kill(process: subprocess.Popen[bytes]) -> None:
