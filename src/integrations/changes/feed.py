@@ -7,14 +7,16 @@ later: reading from `next_cursor` onwards yields every change exactly once, in c
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from integrations.changes.log import ChangeEvent
+from integrations.changes.snapshot import jsonable
 from integrations.storage.tables_changes import ChangeRow
 
-__all__ = ["MAX_PAGE", "ChangePage", "read_changes"]
+__all__ = ["MAX_PAGE", "ChangePage", "change_payload", "read_changes"]
 
 MAX_PAGE = 1000
 
@@ -53,3 +55,19 @@ async def read_changes(
         next_cursor=changes[-1].cursor if changes else after,
         has_more=len(rows) > limit,
     )
+
+
+def change_payload(change: ChangeEvent) -> dict[str, Any]:
+    """One change as the feed (`GET /api/v1/changes`) and `integrations changes tail` show it."""
+    return {
+        "cursor": change.cursor,
+        "integration": change.integration,
+        "entity": change.entity,
+        "external_id": change.external_id,
+        "kind": change.kind,
+        "changed_fields": list(change.changed_fields),
+        "source": change.source,
+        "source_id": change.source_id,
+        "occurred_at": change.occurred_at.isoformat(),
+        "data": jsonable(change.data),
+    }

@@ -14,9 +14,8 @@ from typing import Any
 
 import typer
 
-from integrations.api.routes.changes import change_payload
 from integrations.changes import read_changes
-from integrations.changes.feed import MAX_PAGE
+from integrations.changes.feed import MAX_PAGE, change_payload
 from integrations.cli.common import (
     PlainHelpCommand,
     PlainHelpGroup,

@@ -16,11 +16,10 @@ from fastapi.security import HTTPAuthorizationCredentials
 from integrations.api.deps import ServicesDep, bearer_credentials, require_admin
 from integrations.api.schemas.errors import error_responses
 from integrations.api.schemas.params import FILTER_TEXT_PATTERN
-from integrations.changes import ChangeEvent, read_changes
-from integrations.changes.feed import MAX_PAGE
-from integrations.changes.snapshot import jsonable
+from integrations.changes import read_changes
+from integrations.changes.feed import MAX_PAGE, change_payload
 
-__all__ = ["FEED_SCOPE", "change_payload", "router"]
+__all__ = ["FEED_SCOPE", "router"]
 
 FEED_SCOPE = "changes:read"
 CURSOR_MAX = 2**63 - 1  # the largest BIGINT: larger values would overflow the query
@@ -34,22 +33,6 @@ async def feed_reader(
 ) -> str:
     """An admin, or a consumer whose token is scoped to the feed."""
     return await require_admin(services, credentials, scope=FEED_SCOPE)
-
-
-def change_payload(change: ChangeEvent) -> dict[str, Any]:
-    """One change as the feed (and the CLI) shows it."""
-    return {
-        "cursor": change.cursor,
-        "integration": change.integration,
-        "entity": change.entity,
-        "external_id": change.external_id,
-        "kind": change.kind,
-        "changed_fields": list(change.changed_fields),
-        "source": change.source,
-        "source_id": change.source_id,
-        "occurred_at": change.occurred_at.isoformat(),
-        "data": jsonable(change.data),
-    }
 
 
 Name = Annotated[str | None, Query(pattern=FILTER_TEXT_PATTERN, max_length=64)]
