@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -16,6 +17,10 @@ from integrations.services import Services
 from integrations.storage.db import Database
 from integrations.storage.tables import Base
 from tests.helpers.services import fresh_postgres_database
+
+# The suite's own SMTP servers (aiosmtpd) log each connection at INFO from their threads,
+# sometimes after pytest closed the stream it captured them with ("--- Logging error ---").
+logging.getLogger("mail.log").setLevel(logging.WARNING)
 
 _KEEP = {
     "INTEGRATIONS_REQUIRE_SERVICES",

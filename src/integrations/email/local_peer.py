@@ -8,6 +8,7 @@ name), so a demo can show a failed recipient without a real bounce.
 
 from __future__ import annotations
 
+import logging
 import socket
 import uuid
 from dataclasses import dataclass, field
@@ -63,6 +64,8 @@ class LocalSmtpPeer:
             raise SmtpSettingsError(
                 "email mock mode needs aiosmtpd: pip install 'integrations[local-peers]'"
             ) from None
+        # aiosmtpd logs every connection and EOF at INFO on "mail.log": noise for a mock peer.
+        logging.getLogger("mail.log").setLevel(logging.WARNING)
         self._handler = _Handler()
         self.host = "127.0.0.1"
         self.port = _free_port()

@@ -171,7 +171,7 @@ async def test_docs_are_off_in_production_unless_enabled(
     assert [a.status_code for a in answers] == [status] * len(DOC_PATHS)
 
 
-@hypothesis_settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@hypothesis_settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(url=st.from_regex(BASE_URL_PATTERN, fullmatch=True).filter(lambda u: len(u) <= 2048))
 def test_every_base_url_the_schema_allows_is_accepted(url: str) -> None:
     """A `base_url` matching the documented pattern and length passes validation and the https

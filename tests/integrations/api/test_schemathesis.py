@@ -25,7 +25,7 @@ from tests.helpers.serve_process import ADMIN_TOKEN, RunningServe, served_on
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(600)]
 
 HOOKS = Path(__file__).resolve().parents[2] / "helpers" / "schemathesis_hooks.py"
-MAX_EXAMPLES = 30
+MAX_EXAMPLES = 20
 SEED = 20261207
 RUN_TIMEOUT_S = 360
 

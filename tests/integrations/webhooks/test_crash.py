@@ -193,11 +193,14 @@ async def _wait_processed(db: Database, expected: int) -> dict[str, int]:
     pytest.fail(f"not all processed within {PROCESSED_TIMEOUT_S}s: {counts}")
 
 
-@pytest.mark.parametrize("run", [pytest.param(run, id=f"run{run}") for run in range(3)])
 async def test_sigkill_mid_burst_loses_nothing_and_effects_happen_once(
-    database_url: str, tmp_path: Path, run: int
+    database_url: str, tmp_path: Path
 ) -> None:
+    # One run per backend: where the kill lands varies from run to run by itself, and three
+    # seeded runs each (an earlier choice) cost the suite a minute and a half.
     started = time.monotonic()
+    run = random.SystemRandom().randrange(1_000_000)
+    print(f"burst order seed: {run}")  # shown on failure: Random(<seed>) replays that order
     rng = random.Random(run)
     secret = "whsec_" + base64.b64encode(os.urandom(24)).decode()
     env = {
