@@ -29,6 +29,7 @@ __all__ = [
     "raw_exchange",
     "running_serve",
     "served_on",
+    "spawn_serve",
     "wait_until_ok",
 ]
 
@@ -92,6 +93,19 @@ def running_serve(
         serve_args: extra command-line arguments, e.g. `("--no-worker",)`.
         settings: extra environment, e.g. `INTEGRATIONS_API__MAX_BODY_BYTES="2048"`.
     """
+    process, server = spawn_serve(tmp_path, database_url, serve_args=serve_args, **settings)
+    try:
+        wait_until_ok(server.url + "/healthz", process, server.log)
+        yield server
+    finally:
+        _stop(process)
+
+
+def spawn_serve(
+    tmp_path: Path, database_url: str, *, serve_args: Sequence[str] = (), **settings: str
+) -> tuple[subprocess.Popen[bytes], RunningServe]:
+    """`integrations serve` started on a free loopback port, not waited for; the caller
+    waits (`wait_until_ok`) and stops it by its PID."""
     port = free_port()
     env = {
         **os.environ,
@@ -111,12 +125,7 @@ def running_serve(
             stdout=output,
             stderr=subprocess.STDOUT,
         )
-        try:
-            url = f"http://127.0.0.1:{port}"
-            wait_until_ok(url + "/healthz", process, log)
-            yield RunningServe(url, port, log)
-        finally:
-            _stop(process)
+    return process, RunningServe(f"http://127.0.0.1:{port}", port, log)
 
 
 @contextmanager

@@ -10,13 +10,11 @@ over the network would fail, so every `200` below was answered in-process.
 
 from __future__ import annotations
 
-import os
-import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from subprocess import STDOUT, Popen, TimeoutExpired
+from subprocess import Popen, TimeoutExpired
 from typing import Any
 
 import httpx2
@@ -24,7 +22,7 @@ import pytest
 from cryptography.fernet import Fernet
 
 from integrations.storage import migrate
-from tests.helpers.serve_process import ADMIN_TOKEN, RunningServe, free_port
+from tests.helpers.serve_process import ADMIN_TOKEN, RunningServe, spawn_serve
 from tests.helpers.services import fresh_postgres_database
 
 # One worker runs the whole file: its tests share the two servers.
@@ -40,30 +38,6 @@ ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 class Servers:
     api: RunningServe
     drain: RunningServe
-
-
-def _spawn(folder: Path, database_url: str, **settings: str) -> tuple[Popen[bytes], RunningServe]:
-    """`integrations serve` on a free loopback port, not waited for (see `running_serve`)."""
-    port = free_port()
-    env = {
-        **os.environ,
-        "INTEGRATIONS_DATABASE_URL": database_url,
-        "INTEGRATIONS_VAR_DIR": str(folder / "var"),
-        "INTEGRATIONS_ADMIN_TOKEN": ADMIN_TOKEN,
-        "INTEGRATIONS_LOGGING__LEVEL": "WARNING",
-        **settings,
-    }
-    script = Path(sys.executable).parent / "integrations"
-    log = folder / f"serve-{port}.log"
-    with log.open("wb") as output:
-        process = Popen(
-            [str(script), "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=env,
-            cwd=folder,
-            stdout=output,
-            stderr=STDOUT,
-        )
-    return process, RunningServe(f"http://127.0.0.1:{port}", port, log)
 
 
 def _wait_until_serving(started: list[tuple[Popen[bytes], RunningServe]]) -> None:
@@ -100,8 +74,8 @@ def _servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
         # side by side: most of a start is importing, which they then share in time.
         migrate.upgrade(url)
         started = [
-            _spawn(folder, url, INTEGRATIONS_WEBHOOKS__WORKER_ENABLED="false", **shared),
-            _spawn(folder, url, **shared),
+            spawn_serve(folder, url, INTEGRATIONS_WEBHOOKS__WORKER_ENABLED="false", **shared),
+            spawn_serve(folder, url, **shared),
         ]
         try:
             _wait_until_serving(started)
