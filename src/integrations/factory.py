@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx2
 from pydantic import SecretStr
 from starlette.types import ASGIApp
 
@@ -62,6 +63,8 @@ class IntegrationFactory:
         windows: persisted metric windows, fed with `metrics` (the process factory's only).
         clock: injected time (tests).
         webhook_loop: where mock-mode simulators deliver webhooks (None: as they are set).
+        mock_transport: builds mock mode's bottom transport for a connector (default: its
+            simulator's); proof runs record through one and replay through another.
     """
 
     services: Services
@@ -73,6 +76,7 @@ class IntegrationFactory:
     circuit_listeners: list[CircuitListener] = field(default_factory=list)
     simulators: dict[str, Simulator] = field(default_factory=dict)
     webhook_loop: MockWebhookLoop | None = None
+    mock_transport: Callable[[str], httpx2.AsyncBaseTransport] | None = None
     _built: dict[str, _Built] = field(default_factory=dict)
     _mock_store: MemoryStateStore | None = None
     _uninstall: list[Callable[[], None]] = field(default_factory=list)
@@ -233,7 +237,9 @@ class IntegrationFactory:
         if mode == "mock":
             # A connector that speaks no HTTP (email's SMTP) starts its own peer on loopback.
             if not getattr(cls, "LOCAL_PEER", False):
-                options["transport"] = SimulatorTransport(self.simulator(info.name))
+                make = self.mock_transport
+                bottom = make(info.name) if make else SimulatorTransport(self.simulator(info.name))
+                options["transport"] = bottom
             options["is_mock"] = True
             _log.warning(
                 "integration.mock_mode",
