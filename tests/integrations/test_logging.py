@@ -222,3 +222,52 @@ def test_property_no_secret_reaches_the_log(data: tuple[Any, list[str]]) -> None
     output = stream.getvalue()
     for secret in secrets:
         assert secret not in output
+
+
+def test_procrastinate_errors_are_one_line_without_a_traceback() -> None:
+    """A library line about a job that failed keeps its message and the error's type and
+    text, on one line: the traceback would repeat what `jobs.run_finished` already says."""
+    import logging
+
+    stream = io.StringIO()
+    configure_logging(level="INFO", fmt="json", stream=stream)
+    try:
+        raise ConnectionError("server closed the connection")
+    except ConnectionError:
+        logging.getLogger("procrastinate.worker").exception("Job %s ended", "sync")
+    logging.getLogger("integrations.elsewhere").error("other %s", "line")
+    text = stream.getvalue()
+    assert "Job sync ended: ConnectionError: server closed the connection" in text
+    assert "Traceback" not in text and "other line" in text
+    try:
+        raise ValueError("ours")
+    except ValueError:
+        logging.getLogger("procrastinated").exception("not the library")
+    assert "Traceback" in stream.getvalue()  # other loggers keep their tracebacks
+
+
+def test_a_loop_failure_is_one_line_in_an_outage_and_a_traceback_otherwise(
+    stream: io.StringIO,
+) -> None:
+    from integrations.storage.availability import log_loop_failure
+
+    log = get_logger()
+
+    class LibraryError(Exception):
+        pass
+
+    try:
+        try:
+            raise TimeoutError("no answer")
+        except TimeoutError as inner:
+            raise LibraryError("poll failed") from inner
+    except LibraryError as exc:
+        log_loop_failure(log, "loop.failed", exc, writer="w1")
+    try:
+        raise KeyError("bug")
+    except KeyError as exc:
+        log_loop_failure(log, "loop.failed", exc)
+    outage, bug = _lines(stream)
+    assert outage["level"] == "warning" and outage["writer"] == "w1"
+    assert outage["error"] == "LibraryError: poll failed" and "exception" not in outage
+    assert bug["level"] == "error" and "Traceback" in bug["exception"]

@@ -73,7 +73,7 @@ async def run_job(spec: JobSpec, ctx: JobContext, args: dict[str, Any]) -> None:
     with bind_trace_id(ctx.trace_id or None) as trace_id:
         ctx.trace_id = trace_id
         started = time.perf_counter()
-        outcome = "succeeded"
+        outcome, error = "succeeded", None
         attributes = {
             "integrations.job": spec.name,
             "integrations.job_id": ctx.job_id,
@@ -85,7 +85,7 @@ async def run_job(spec: JobSpec, ctx: JobContext, args: dict[str, Any]) -> None:
                 await spec.func(ctx, **args)
         except Exception as exc:
             final = ctx.attempt >= ctx.max_attempts
-            outcome = "failed" if final else "retrying"
+            outcome, error = ("failed" if final else "retrying"), repr(exc)
             if final:
                 await report_final_failure(ctx, exc)
             raise
@@ -97,6 +97,7 @@ async def run_job(spec: JobSpec, ctx: JobContext, args: dict[str, Any]) -> None:
                 attempt=ctx.attempt,
                 duration_ms=round((time.perf_counter() - started) * 1000, 1),
                 outcome=outcome,
+                **({"error": error} if error else {}),
             )
 
 

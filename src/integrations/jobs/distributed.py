@@ -36,6 +36,7 @@ from integrations.errors import IntegrationError
 from integrations.jobs.context import JobContext, run_job
 from integrations.jobs.registry import JOBS, JobSpec, full_jitter
 from integrations.logging import get_logger
+from integrations.storage.availability import log_loop_failure
 
 if TYPE_CHECKING:
     from integrations.factory import IntegrationFactory
@@ -210,8 +211,8 @@ class ProcrastinateRunner:
                 for stalled in await manager.get_stalled_jobs(seconds_since_heartbeat=lease):
                     _log.warning("jobs.stalled_retried", job=stalled.task_name, job_id=stalled.id)
                     await manager.retry_job(stalled)
-            except Exception:  # another worker may have rescued it first
-                _log.exception("jobs.stalled_rescue_failed")
+            except Exception as exc:  # the database is down, or another worker rescued it first
+                log_loop_failure(_log, "jobs.stalled_rescue_failed", exc)
 
     @property
     def factory(self) -> IntegrationFactory:

@@ -17,6 +17,7 @@ from croniter import croniter
 from integrations.jobs.embedded import EmbeddedRunner
 from integrations.jobs.registry import JOBS, JobSpec
 from integrations.logging import get_logger
+from integrations.storage.availability import log_loop_failure
 
 __all__ = ["PeriodicScheduler", "due_times"]
 
@@ -75,8 +76,8 @@ class PeriodicScheduler:
         while not stop.is_set():
             try:
                 await self.tick()
-            except Exception:  # a database hiccup must not end the schedule
-                _log.exception("jobs.schedule_failed")
+            except Exception as exc:  # a database hiccup must not end the schedule
+                log_loop_failure(_log, "jobs.schedule_failed", exc)
             nap = asyncio.ensure_future(self._runner.clock.sleep(self._next_due()))
             stopped = asyncio.ensure_future(stop.wait())
             try:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy import exc as sa_exc
 
@@ -21,10 +22,12 @@ from integrations.logging import get_logger, redact_text
 __all__ = [
     "DatabaseAvailability",
     "DatabaseUnavailableError",
+    "caused_by_outage",
     "consume_result",
     "describe_outage",
     "error_line",
     "is_outage",
+    "log_loop_failure",
 ]
 
 _log = get_logger()
@@ -81,6 +84,29 @@ def error_line(error: BaseException) -> str:
     inner = getattr(error, "orig", None) or error
     lines = str(inner).strip().splitlines()
     return redact_text(f"{type(inner).__name__}: {lines[0]}" if lines else type(inner).__name__)
+
+
+def caused_by_outage(error: BaseException) -> bool:
+    """`is_outage` for `error` or any error it was raised from (a library's own exception
+    around a driver's, as procrastinate raises)."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        if is_outage(current):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
+
+
+def log_loop_failure(log: Any, event: str, error: BaseException, **fields: Any) -> None:
+    """Log a background loop's failed turn: one warning line while the database is out
+    (the loop tries again; a traceback per poll would bury the log), a traceback otherwise.
+    Call it inside the `except` block."""
+    if caused_by_outage(error):
+        log.warning(event, error=error_line(error), **fields)
+    else:
+        log.exception(event, **fields)
 
 
 def describe_outage(error: BaseException, timeout: float) -> str:

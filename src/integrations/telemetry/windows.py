@@ -26,6 +26,7 @@ from integrations.core.clock import Clock, SystemClock
 from integrations.core.records import CallRecord, MetricsSink
 from integrations.logging import get_logger
 from integrations.ops_config import MetricsSettings
+from integrations.storage.availability import log_loop_failure
 from integrations.storage.db import Database
 from integrations.telemetry.window_stats import (
     CSV_COLUMNS,
@@ -145,8 +146,8 @@ class WindowRecorder:
             await self._clock.sleep(self._settings.flush_seconds)
             try:
                 await self.flush()
-            except Exception:
-                _log.exception("metrics.flush_failed", writer=self.writer)
+            except Exception as exc:
+                log_loop_failure(_log, "metrics.flush_failed", exc, writer=self.writer)
 
     async def flush(self) -> None:
         """Upsert this process's rows of every window changed since the last flush, then let
