@@ -40,7 +40,7 @@ async def practicepanther_synced(ctx: DemoContext) -> str:
         raise StepFailed("the full sync read no records")
     ctx.numbers.update(records_synced=full.processed, incremental_synced=incremental.processed)
     return (
-        f"full: {full.processed} records ({full.created} created); "
+        f"full: {full.processed} records ({full.created} new, {full.updated} updated); "
         f"incremental: {incremental.processed} records"
     )
 
