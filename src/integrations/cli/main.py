@@ -14,6 +14,7 @@ from integrations.cli.demo_cmd import demo
 from integrations.cli.health_cmd import health
 from integrations.cli.mcp_cmd import mcp
 from integrations.cli.observe_cmd import calls, metrics
+from integrations.cli.proof_cmd import app as proof_app
 from integrations.cli.serve_cmd import serve
 from integrations.cli.simulate_cmd import simulate
 from integrations.cli.sync_cmd import sync
@@ -39,6 +40,7 @@ app.add_typer(webhooks_cmd.app, name="webhooks")
 app.add_typer(alerts_app, name="alerts")
 app.add_typer(data_cmd.app, name="data")
 app.add_typer(changes_app, name="changes")
+app.add_typer(proof_app, name="proof")
 app.command("simulate", cls=PlainHelpCommand)(simulate)
 app.command("mcp", cls=PlainHelpCommand)(mcp)
 app.command("health", cls=PlainHelpCommand)(health)
