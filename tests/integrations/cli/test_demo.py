@@ -24,13 +24,27 @@ STEPS = 8  # PandaDoc, Typeform, email, SMS, address, company, PracticePanther, 
 RUN_TIMEOUT_S = 120.0
 
 
-def _demo(var_dir: Path, port: int, *extra: str) -> subprocess.Popen[str]:
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def _demo(var_dir: Path, port: int, *extra: str, script: bool = False) -> subprocess.Popen[str]:
+    """`integrations demo`, or (`script`) the README's run command `./scripts/demo`, which
+    finds the venv and the dashboard build up to date and execs the same command."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("INTEGRATIONS_")}
     env["COLUMNS"] = "200"  # Rich wraps the report at the terminal width (80 in a pipe)
-    command = [str(Path(sys.executable).parent / "integrations"), "demo"]
-    command += ["--port", str(port), "--var-dir", str(var_dir), *extra]
+    program = (
+        ["bash", "scripts/demo"]
+        if script
+        else [str(Path(sys.executable).parent / "integrations"), "demo"]
+    )
+    command = [*program, "--port", str(port), "--var-dir", str(var_dir), *extra]
     return subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=env,
+        cwd=ROOT,
     )
 
 
@@ -85,13 +99,29 @@ def test_demo_runs_every_step_and_the_database_agrees(tmp_path: Path) -> None:
     assert runs[0][2] == int(synced.group(1))
     alerts = "SELECT status FROM alerts WHERE kind = 'breaker_open' AND integration = 'mock'"
     assert _rows(tmp_path, alerts) == [("resolved",)]
+    _assert_proof_replays(tmp_path, output)
 
 
-def test_demo_keeps_serving_until_sigterm(tmp_path: Path) -> None:
-    """Without `--no-serve` the server answers the printed token after the report, and
-    SIGTERM to its PID stops it cleanly (exit 0, "stopped")."""
+def _assert_proof_replays(var_dir: Path, output: str) -> None:
+    """The report names the proof run it wrote and the command to replay it, and that
+    replay (in-process: the CLI's own code, without a second cold process) is identical."""
+    from typer.testing import CliRunner
+
+    from integrations.cli.main import app
+
+    proof = var_dir / "proof" / "demo-pandadoc-signing.json"
+    assert f"proof run:   {proof}" in output, output
+    assert f"replay:      integrations proof replay {proof}" in output, output
+    replayed = CliRunner().invoke(app, ["proof", "replay", str(proof), "--times", "1"])
+    assert replayed.exit_code == 0, replayed.output
+    assert "replay identical: sha256:" in replayed.output
+
+
+def test_the_readme_run_command_keeps_serving_until_sigterm(tmp_path: Path) -> None:
+    """`./scripts/demo` (the README's run command): after the report the server answers the
+    printed token, and SIGTERM to its PID stops it cleanly (exit 0, "stopped")."""
     port = free_port()
-    process = _demo(tmp_path, port)
+    process = _demo(tmp_path, port, script=True)
     try:
         assert process.stdout is not None
         output = ""
