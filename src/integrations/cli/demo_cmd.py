@@ -25,6 +25,7 @@ from integrations.config import Settings
 __all__ = ["demo"]
 
 START_TIMEOUT_S = 60.0  # the lifespan of a cold process (imports, first connections)
+DEMO_PROOF = "pandadoc-signing"  # the proof run the demo records (docs/proof-runs.md)
 
 
 def demo(
@@ -108,14 +109,33 @@ async def _run(settings: Settings, sock: socket.socket, base_url: str, *, serve:
             stopping=lambda: server.should_exit,  # uvicorn saw SIGINT or SIGTERM
         )
         print_report(console, results, base_url=base_url, token=token)
+        proof_ok = await _record_proof(settings)
         if serve and not server.should_exit:
             console.print(Text("serving until Ctrl-C", style="bold"))
         else:
             server.should_exit = True
         await serving
-        return all(result.ok for result in results)
+        return proof_ok and all(result.ok for result in results)
     finally:
         await services.close()
+
+
+async def _record_proof(settings: Settings) -> bool:
+    """Record the PandaDoc proof run next to the demo's database and say how to replay it."""
+    from integrations.proof import record, save_proof
+
+    path = settings.var_dir / "proof" / f"demo-{DEMO_PROOF}.json"
+    try:
+        run = await record(DEMO_PROOF)
+        save_proof(run, path)
+    except Exception as exc:  # reported like a failed step: the server still serves
+        console.print(Text(f"proof run:   failed: {type(exc).__name__}: {exc}", style="bold red"))
+        return False
+    console.print(
+        Text(f"proof run:   {path} ({len(run.exchanges)} exchanges, final state {run.digest})")
+    )
+    console.print(Text(f"replay:      integrations proof replay {path}"))
+    return True
 
 
 async def _started(server: uvicorn.Server, serving: asyncio.Task[None]) -> bool:
