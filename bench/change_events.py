@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 import httpx2
 
-from bench.webhook_ingest import (
+from bench.databases import (
     postgres_database,
     postgres_reachable,
     prepare_app_database,
@@ -130,6 +130,26 @@ async def change_events(database_url: str, url: str, events: int, entities: int)
         await services.close()
 
 
+def measure(db: str, events: int, entities: int) -> tuple[float, float]:
+    """POSTs/s of the bare loop and events/s of the dispatcher on `db`, one after the other,
+    to one receiver in its own process (stopped by its PID afterwards)."""
+    port = _free_port()
+    receiver = multiprocessing.get_context("spawn").Process(target=_serve, args=(port,))
+    receiver.start()
+    try:
+        _wait_listening(port)
+        url = f"http://127.0.0.1:{port}/changes"
+        baseline = asyncio.run(bare_loop(url, events))
+        make = sqlite_database if db == "sqlite" else postgres_database
+        with tempfile.TemporaryDirectory() as folder, make(Path(folder), "changes") as db_url:
+            prepare_app_database(db_url)
+            measured = asyncio.run(change_events(db_url, url, events, entities))
+    finally:
+        receiver.terminate()
+        receiver.join(10)
+    return events / baseline, events / measured
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--events", type=int, default=2000)
@@ -138,21 +158,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.db == "postgresql" and not postgres_reachable():
         raise SystemExit("PostgreSQL is not reachable (INTEGRATIONS_TEST_POSTGRES_URL)")
-    port = _free_port()
-    receiver = multiprocessing.get_context("spawn").Process(target=_serve, args=(port,))
-    receiver.start()
-    try:
-        _wait_listening(port)
-        url = f"http://127.0.0.1:{port}/changes"
-        baseline = asyncio.run(bare_loop(url, args.events))
-        make = sqlite_database if args.db == "sqlite" else postgres_database
-        with tempfile.TemporaryDirectory() as folder, make(Path(folder), "changes") as db_url:
-            prepare_app_database(db_url)
-            measured = asyncio.run(change_events(db_url, url, args.events, args.entities))
-    finally:
-        receiver.terminate()
-        receiver.join(10)
-    bare, durable = args.events / baseline, args.events / measured
+    bare, durable = measure(args.db, args.events, args.entities)
     print(f"{args.events} events over {args.entities} records, {args.db}, {PARALLEL} parallel")
     print(f"  bare POST loop      {bare:9.0f} POSTs/s")
     print(f"  change events       {durable:9.0f} events/s (signed, ordered, stored)")

@@ -24,7 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from bench.webhook_ingest import postgres_database, postgres_reachable, sqlite_database
+from bench.databases import postgres_database, postgres_reachable, sqlite_database
 from integrations.config import load_settings
 from integrations.jobs import JobContext
 from integrations.jobs.registry import JobSpec
@@ -60,7 +60,8 @@ async def _drain(url: str, kind: str, jobs: int, workers: int, concurrency: int)
             await service.close()
 
 
-def _case(kind: str, backend: str, jobs: int, workers: int, concurrency: int) -> float:
+def run_case(kind: str, backend: str, jobs: int, workers: int, concurrency: int) -> float:
+    """Jobs/s of `workers` runners of `kind` draining `jobs` no-op jobs from a fresh database."""
     database = sqlite_database if backend == "sqlite" else postgres_database
     with tempfile.TemporaryDirectory() as folder, database(Path(folder), "jobs") as url:
         migrate.upgrade(url)
@@ -82,7 +83,7 @@ def main() -> None:
     rates: dict[tuple[str, str, int], list[float]] = {case: [] for case in cases}
     for _ in range(options.rounds):
         for kind, backend, workers in cases:
-            rate = _case(kind, backend, options.jobs, workers, options.concurrency)
+            rate = run_case(kind, backend, options.jobs, workers, options.concurrency)
             rates[kind, backend, workers].append(rate)
     baseline = statistics.median(rates["embedded", "sqlite", 1])
     print(f"{options.jobs} no-op jobs, concurrency {options.concurrency} per worker")

@@ -38,10 +38,15 @@ from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `bench` when run as a script
+
 import httpx2
 
+from bench.databases import delete_redis_prefix
 from integrations.core.client import BaseIntegration, HealthResult
+from integrations.core.redis_state import RedisStateStore
 from integrations.core.spec import AuthSpec, ProviderSpec, RateLimitRule
+from integrations.core.state import StateStore
 from integrations.logging import configure_logging
 
 TARGET_RATIO = 0.90
@@ -163,16 +168,21 @@ def raw_client(base_url: str) -> tuple[httpx2.AsyncClient, Send]:
     return client, send
 
 
-def pipeline_client(base_url: str) -> tuple[BenchIntegration, Send]:
+def pipeline_client(
+    base_url: str, store: StateStore | None = None
+) -> tuple[BenchIntegration, Send]:
     """The full pipeline over the transport `BaseIntegration` builds itself; a bearer key,
-    and a limiter that never limits (10^9 calls per second)."""
+    and a limiter that never limits (10^9 calls per second). Breaker, limiter and cache keep
+    their state in `store` (memory when None)."""
     spec = ProviderSpec(
         name="bench",
         base_url=base_url,
         auth=AuthSpec(scheme="header", name="Authorization", prefix="Bearer "),
         rate_limits=(RateLimitRule(limit=10**9, period_seconds=1),),
     )
-    client = BenchIntegration(spec, credentials={"api_key": API_KEY}, max_connections=POOL_SIZE)
+    client = BenchIntegration(
+        spec, credentials={"api_key": API_KEY}, store=store, max_connections=POOL_SIZE
+    )
 
     async def send(i: int) -> None:
         await client.request("GET", f"/items/{i}", operation="get_item")
@@ -180,30 +190,42 @@ def pipeline_client(base_url: str) -> tuple[BenchIntegration, Send]:
     return client, send
 
 
-async def measure(base_url: str, args: argparse.Namespace) -> tuple[list[Result], list[Result]]:
-    """Per-round results of raw and pipeline, rounds alternating (raw, pipe, pipe, raw, ...)."""
+async def measure(
+    base_url: str, args: argparse.Namespace, redis_url: str | None = None
+) -> dict[str, list[Result]]:
+    """Per-round results of raw and pipeline (and, given `redis_url`, the pipeline with its
+    state in Redis), rounds alternating (raw, pipe, pipe, raw, ...)."""
     ids = itertools.count(0, 1_000_000)  # a fresh id range per drive: never a cache hit
     raw, send_raw = raw_client(base_url)
     pipe, send_pipe = pipeline_client(base_url)
+    clients: list[httpx2.AsyncClient | BenchIntegration] = [raw, pipe]
     senders = {"raw": send_raw, "pipeline": send_pipe}
-    runs: dict[str, list[Result]] = {"raw": [], "pipeline": []}
+    store, prefix = None, f"bench-pipeline-{os.getpid()}-{time.time_ns()}:"
+    if redis_url is not None:
+        store = RedisStateStore.from_url(redis_url, prefix=prefix)
+        shared, senders["redis"] = pipeline_client(base_url, store)
+        clients.append(shared)
+    runs: dict[str, list[Result]] = {kind: [] for kind in senders}
     try:
         for send in senders.values():
             start = next(ids)
             await drive(send, range(start, start + args.warmup), args.concurrency)
         chunk = max(1, args.requests // args.rounds)
         for r in range(args.rounds):
-            for kind in ("raw", "pipeline") if r % 2 == 0 else ("pipeline", "raw"):
+            for kind in list(senders) if r % 2 == 0 else reversed(senders):
                 start = next(ids)
                 result = await drive(senders[kind], range(start, start + chunk), args.concurrency)
                 runs[kind].append(result)
     finally:
-        await raw.aclose()
-        await pipe.aclose()
-    hits = pipe.cache.get_stats("bench").hits
-    if hits:
-        raise RuntimeError(f"{hits} cache hits: every pipeline call must miss")
-    return runs["raw"], runs["pipeline"]
+        for client in clients:
+            await client.aclose()
+        if store is not None and redis_url is not None:
+            await store.close()
+            delete_redis_prefix(redis_url, prefix)
+    for client in clients[1:]:
+        if hits := client.cache.get_stats("bench").hits:  # type: ignore[union-attr]
+            raise RuntimeError(f"{hits} cache hits: every pipeline call must miss")
+    return runs
 
 
 def report(raws: list[Result], pipes: list[Result], args: argparse.Namespace) -> bool:
@@ -239,8 +261,8 @@ def report(raws: list[Result], pipes: list[Result], args: argparse.Namespace) ->
 
 async def run(args: argparse.Namespace) -> bool:
     with bench_server() as base_url:
-        raws, pipes = await measure(base_url, args)
-    return report(raws, pipes, args)
+        runs = await measure(base_url, args)
+    return report(runs["raw"], runs["pipeline"], args)
 
 
 def main() -> None:

@@ -146,7 +146,7 @@ def _cpu() -> float:
 
 def _profiler() -> Any:
     try:
-        from pyinstrument import Profiler  # a sampling profiler that follows coroutines
+        from pyinstrument import Profiler  # type: ignore[import-not-found, unused-ignore]
     except ImportError:
         raise SystemExit("--profile needs pyinstrument (pip install pyinstrument)") from None
     profiler = Profiler(async_mode="enabled")

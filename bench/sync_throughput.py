@@ -41,7 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 import httpx2
 
-from bench.webhook_ingest import (
+from bench.databases import (
     postgres_database,
     postgres_reachable,
     prepare_app_database,
@@ -90,6 +90,16 @@ def wait_until_up(process: subprocess.Popen[bytes], base: str) -> None:
     raise SystemExit("the simulator did not start")
 
 
+def stop_simulator(process: subprocess.Popen[bytes]) -> None:
+    """Stop the simulator process (by its PID, through `Popen`)."""
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=5)
+
+
 def run_case(kind: str, base: str, url: str, total: int, *, profile: bool) -> dict[str, Any]:
     """Set the simulator's volumes for `total` records, run one case in its own process."""
     answer = httpx2.put(f"{base}/_sim/practicepanther/volumes", json=volumes_for(total))
@@ -109,7 +119,8 @@ def run_case(kind: str, base: str, url: str, total: int, *, profile: bool) -> di
     return result
 
 
-def _database(stack: ExitStack, backend: str, folder: Path, name: str) -> str:
+def make_database(stack: ExitStack, backend: str, folder: Path, name: str) -> str:
+    """A fresh migrated database on `backend`, dropped when `stack` closes."""
     opener = sqlite_database if backend == "sqlite" else postgres_database
     url: str = stack.enter_context(opener(folder, name))
     prepare_app_database(url)
@@ -137,11 +148,13 @@ def report(
     else:
         backends.append("postgresql")
     # Databases are made (and migrated) while the simulator starts.
-    urls = {backend: _database(stack, backend, folder, f"sync-{backend}") for backend in backends}
+    urls = {
+        backend: make_database(stack, backend, folder, f"sync-{backend}") for backend in backends
+    }
     rss_totals = (
         [] if options.skip_rss else [max(7, round(t * options.scale)) for t in options.rss_totals]
     )
-    rss_urls = [_database(stack, "sqlite", folder, f"rss-{i}") for i in range(len(rss_totals))]
+    rss_urls = [make_database(stack, "sqlite", folder, f"rss-{i}") for i in range(len(rss_totals))]
     wait_until_up(process, base)
     fetched = run_case("fetch", base, "", total, profile=False)
     baseline = fetched["records"] / fetched["seconds"]
@@ -176,8 +189,7 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
             report(simulator, base, Path(tmp), stack, options)
     finally:
-        simulator.terminate()
-        simulator.wait(timeout=10)
+        stop_simulator(simulator)
 
 
 if __name__ == "__main__":

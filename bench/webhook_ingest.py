@@ -2,7 +2,7 @@
 
 For each database (SQLite file, and a temporary PostgreSQL database when one is reachable at
 127.0.0.1:5432; skipped with a message when not) two servers run in turn, each in its own
-child process on 127.0.0.1, each on a fresh database:
+child process on 127.0.0.1 (`bench/ingest_servers.py`), each on a fresh database:
 
 - app: the real application (`create_app` under uvicorn with uvloop and httptools, as
   `integrations serve` runs it, after `db upgrade`) with the webhook worker disabled, so only
@@ -36,297 +36,30 @@ import base64
 import importlib.util
 import json
 import os
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-if __package__ in (None, ""):  # run as a script: make `src` importable without installing
+if __package__ in (None, ""):  # run as a script: make `src` and `bench` importable
     sys.path.insert(0, str(ROOT / "src"))
+    sys.path.insert(0, str(ROOT))
+
+from bench.databases import (  # noqa: E402 - after the path set-up above
+    count_rows,
+    postgres_database,
+    postgres_reachable,
+    prepare_app_database,
+    sqlite_database,
+)
+from bench.ingest_servers import BARE_TABLE, Server, prepare_bare_database  # noqa: E402
 
 TARGET_EVENTS_PER_S = 1600
-POSTGRES_ADMIN_URL = os.environ.get(
-    "INTEGRATIONS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
 ADMIN_TOKEN = uuid.uuid4().hex  # a fresh bootstrap token for the servers of this run
-BARE_TABLE = "bare_webhook_events"
-STARTUP_TIMEOUT_S = 60.0
-
-# ---------------------------------------------------------------------------------------------
-# The servers (child processes)
-# ---------------------------------------------------------------------------------------------
-
-
-def _run_uvicorn(app: Any, port: int, loop: str, http: str) -> None:
-    import uvicorn
-
-    config = uvicorn.Config(
-        app,
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        loop=loop,  # type: ignore[arg-type]
-        http=http,  # type: ignore[arg-type]
-        access_log=False,
-    )
-    server = uvicorn.Server(config)
-    # uvicorn re-raises the SIGTERM it stopped on once it has shut down; ignore that one, so
-    # the profile below is written and the process exits normally.
-    signal.signal(signal.SIGTERM, lambda *_: None)
-    profile = os.environ.get("BENCH_PROFILE", "")
-    out = os.environ.get("BENCH_PROFILE_OUT", "")
-    if profile == "pyinstrument":
-        from pyinstrument import Profiler
-
-        profiler = Profiler(interval=0.0005, async_mode="disabled")
-        profiler.start()
-        try:
-            server.run()
-        finally:
-            profiler.stop()
-            Path(out).write_text(profiler.output_text(unicode=True, color=False, show_all=False))
-    elif profile == "cprofile":
-        import cProfile
-        import pstats
-
-        prof = cProfile.Profile()
-        prof.enable()
-        try:
-            server.run()
-        finally:
-            prof.disable()
-            with open(out, "w") as fh:
-                stats = pstats.Stats(prof, stream=fh)
-                stats.sort_stats("tottime").print_stats(45)
-                stats.sort_stats("cumulative").print_stats(60)
-    else:
-        server.run()
-
-
-def child_app(port: int, loop: str, http: str) -> None:
-    """The real application, as `integrations serve` runs it (the parent upgraded the DB)."""
-    from integrations.api.app import create_app
-    from integrations.cli.common import load_cli_settings
-
-    settings = load_cli_settings()
-    stats = _trace_group_commits()
-    try:
-        _run_uvicorn(create_app(settings), port, loop, http)
-    finally:
-        Path(os.environ["BENCH_COMMITS_OUT"]).write_text(json.dumps(stats))
-
-
-def _trace_group_commits() -> dict[str, list[float]]:
-    """Record each inbox commit's size and duration (one list append each: no real cost)."""
-    from integrations.webhooks.inbox import IncomingEvent, WebhookInbox
-
-    stats: dict[str, list[float]] = {"sizes": [], "seconds": []}
-    commit = WebhookInbox._commit
-
-    async def traced(self: WebhookInbox, events: list[IncomingEvent]) -> set[tuple[str, str]]:
-        started = time.perf_counter()
-        try:
-            return await commit(self, events)
-        finally:
-            stats["seconds"].append(time.perf_counter() - started)
-            stats["sizes"].append(len(events))
-
-    WebhookInbox._commit = traced  # type: ignore[method-assign]
-    return stats
-
-
-def child_bare(port: int, loop: str, http: str) -> None:
-    """A minimal Starlette endpoint: one INSERT and one commit per request."""
-    from sqlalchemy import bindparam, text
-    from starlette.applications import Starlette
-    from starlette.requests import Request
-    from starlette.responses import JSONResponse
-    from starlette.routing import Route
-
-    from integrations.storage.db import create_engine
-    from integrations.storage.tables import UtcDateTime, utcnow
-
-    engine = create_engine(os.environ["BENCH_DATABASE_URL"])
-    insert = text(
-        f"INSERT INTO {BARE_TABLE} (integration, event_id, dedupe_key, event_type, status,"  # noqa: S608
-        " signature_valid, headers, body, attempts, attempt_log, trace_id, received_at,"
-        " next_attempt_at) VALUES (:integration, :event_id, :event_id, NULL, 'pending', TRUE,"
-        " :headers, :body, 0, '[]', NULL, :now, :now)"
-    ).bindparams(bindparam("now", type_=UtcDateTime()))
-
-    async def ingest(request: Request) -> JSONResponse:
-        body = await request.body()
-        event_id = request.headers.get("webhook-id", "")
-        headers = json.dumps(dict(request.headers))
-        now = utcnow()
-        async with engine.begin() as conn:
-            await conn.execute(
-                insert,
-                {
-                    "integration": request.path_params["integration"],
-                    "event_id": event_id,
-                    "headers": headers,
-                    "body": body,
-                    "now": now,
-                },
-            )
-        return JSONResponse({"status": "accepted", "event_id": event_id})
-
-    app = Starlette(routes=[Route("/api/v1/webhooks/{integration}", ingest, methods=["POST"])])
-    _run_uvicorn(app, port, loop, http)
-
-
-class Server:
-    """One bench server in a child process; stopped by its PID."""
-
-    def __init__(self, kind: str, env: dict[str, str], loop: str, http: str, log: Path) -> None:
-        self.port = _free_port()
-        self.log = log
-        self._out = log.open("wb")
-        self.proc = subprocess.Popen(  # noqa: S603 - our own interpreter and file
-            [
-                sys.executable,
-                str(Path(__file__).resolve()),
-                "--child",
-                kind,
-                "--port",
-                str(self.port),
-                "--loop",
-                loop,
-                "--http",
-                http,
-            ],
-            env={**os.environ, **env, "PYTHONPATH": str(ROOT / "src")},
-            cwd=str(log.parent),
-            stdout=self._out,
-            stderr=subprocess.STDOUT,
-        )
-        self.url = f"http://127.0.0.1:{self.port}"
-
-    async def wait_ready(self, session: Any) -> None:
-        deadline = time.monotonic() + STARTUP_TIMEOUT_S
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited early:\n{self.log.read_text()[-3000:]}")
-            try:
-                async with session.get(self.url + "/healthz") as response:
-                    await response.read()
-                    return  # any answer (the bare app 404s on /healthz) means it listens
-            except OSError:
-                await asyncio.sleep(0.1)
-        raise RuntimeError(f"server not ready in {STARTUP_TIMEOUT_S}s:\n{self.log.read_text()}")
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            os.kill(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.kill(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(timeout=5)
-        self._out.close()
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
-
-
-# ---------------------------------------------------------------------------------------------
-# Databases
-# ---------------------------------------------------------------------------------------------
-
-
-@contextmanager
-def sqlite_database(folder: Path, name: str) -> Iterator[str]:
-    yield f"sqlite+aiosqlite:///{folder / name}.db"
-
-
-def postgres_reachable() -> bool:
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(POSTGRES_ADMIN_URL)
-    try:
-        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 5432), 1):
-            return True
-    except OSError:
-        return False
-
-
-@contextmanager
-def postgres_database(_folder: Path, _name: str) -> Iterator[str]:
-    import psycopg
-
-    admin = POSTGRES_ADMIN_URL.replace("postgresql+psycopg://", "postgresql://", 1)
-    name = f"bench_{uuid.uuid4().hex[:12]}"
-    for attempt in range(10):
-        try:
-            with psycopg.connect(admin, autocommit=True) as conn:
-                conn.execute(f'CREATE DATABASE "{name}"')
-            break
-        except psycopg.errors.ObjectInUse:  # another client is copying template1 right now
-            if attempt == 9:
-                raise
-            time.sleep(0.5)
-    try:
-        yield f"{POSTGRES_ADMIN_URL.rsplit('/', 1)[0]}/{name}"
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def prepare_app_database(url: str) -> None:
-    from integrations.storage import migrate
-
-    migrate.upgrade(url)
-
-
-def prepare_bare_database(url: str) -> None:
-    """The same table shape as `webhook_events`, under another name."""
-    from sqlalchemy import MetaData
-
-    from integrations.storage.db import create_engine
-    from integrations.storage.tables_inbound import WebhookEventRow
-
-    metadata = MetaData()
-    WebhookEventRow.__table__.to_metadata(metadata, name=BARE_TABLE)
-    for index in list(metadata.tables[BARE_TABLE].indexes):
-        index.name = f"bare_{index.name}"
-
-    async def create() -> None:
-        engine = create_engine(url)
-        async with engine.begin() as conn:
-            await conn.run_sync(metadata.create_all)
-        await engine.dispose()
-
-    asyncio.run(create())
-
-
-def count_rows(url: str, table: str) -> int:
-    from sqlalchemy import text
-
-    from integrations.storage.db import create_engine
-
-    async def count() -> int:
-        engine = create_engine(url)
-        async with engine.connect() as conn:
-            value = await conn.scalar(text(f"SELECT count(*) FROM {table}"))  # noqa: S608
-        await engine.dispose()
-        return int(value or 0)
-
-    return asyncio.run(count())
-
 
 # ---------------------------------------------------------------------------------------------
 # The load generator
@@ -581,18 +314,9 @@ def main() -> None:
     parser.add_argument("--http", choices=("httptools", "h11", "auto"), default="httptools")
     parser.add_argument("--rounds", type=int, default=1, help="alternating runs; median shown")
     parser.add_argument("--profile", choices=("pyinstrument", "cprofile"), default=None)
-    parser.add_argument("--child", choices=("app", "bare"), help=argparse.SUPPRESS)
-    parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.profile == "pyinstrument" and importlib.util.find_spec("pyinstrument") is None:
         parser.error("--profile pyinstrument needs `.venv/bin/pip install pyinstrument`")
-    if args.child == "app":
-        child_app(args.port, args.loop, args.http)
-        return
-    if args.child == "bare":
-        child_bare(args.port, args.loop, args.http)
-        return
-
     print(
         f"webhook ingest: {args.events:,} signed Standard Webhooks events per server, "
         f"{args.concurrency} connections, uvicorn loop={_resolved(args.loop, 'uvloop', 'asyncio')}"

@@ -28,7 +28,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from bench.webhook_ingest import (
+from bench.databases import (
     postgres_database,
     postgres_reachable,
     prepare_app_database,
