@@ -192,8 +192,12 @@ def _update(row: DocumentRow, event: str, doc: DocumentEventData, data: dict[str
         return False
     row.name = doc.name or row.name
     row.status = status
-    if "recipients" in data:  # the snapshot is the truth (a revert clears signatures)
-        row.recipients = recipients
+    if "recipients" in data:  # the snapshot is the truth (a revert clears signatures) ...
+        same_time = row.date_modified is None or doc.date_modified == row.date_modified
+        # ... unless it is no newer than the row: a same-time event (recipient_completed
+        # processed first) may have recorded a signature this snapshot predates.
+        stored = list(row.recipients or []) if same_time else []
+        row.recipients = _merge_completion(recipients, stored)
     row.date_created = doc.date_created or row.date_created
     row.date_modified = doc.date_modified or row.date_modified
     row.date_completed = doc.date_completed
