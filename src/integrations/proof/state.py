@@ -11,7 +11,6 @@ connector, operation, method, URL, status, attempts.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 from typing import Any
@@ -46,16 +45,20 @@ IGNORED_COLUMNS = frozenset(
 def _value(value: Any) -> Any:
     if isinstance(value, bytes):
         return "sha256:" + hashlib.sha256(value).hexdigest()
-    if isinstance(value, dt.datetime | dt.date):
-        return None  # never reached for DateTime columns; a date in JSON stays as text
     return value
+
+
+def _is_timestamp(column: Any) -> bool:
+    # `UtcDateTime` is a TypeDecorator: its `impl` is the DateTime.
+    kind = column.type
+    return isinstance(kind, DateTime) or isinstance(getattr(kind, "impl", None), DateTime)
 
 
 def _columns(table: Table) -> list[str]:
     return [
         column.name
         for column in table.columns
-        if column.name not in IGNORED_COLUMNS and not isinstance(column.type, DateTime)
+        if column.name not in IGNORED_COLUMNS and not _is_timestamp(column)
     ]
 
 
