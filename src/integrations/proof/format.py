@@ -144,7 +144,7 @@ def load_proof(path: Path) -> ProofRun:
         raise ProofFormatError(f"{path} is not a proof file (no JSON object)")
     if data.get("format") != FORMAT_VERSION:
         raise ProofFormatError(
-            f"{path} has format {data.get('format')!r}; this version reads format {FORMAT_VERSION}"
+            f"{path} has format {data.get('format')!r}; this version reads {FORMAT_VERSION}"
         )
     try:
         return ProofRun(

@@ -33,8 +33,10 @@ MAX_DIFF_LINES = 10
 
 @dataclass(frozen=True, slots=True)
 class ReplayOutcome:
-    """One replay: its digest, and why it is not the recorded run (empty when it is)."""
+    """One replay: its final state and digest, and why it is not the recorded run (the first
+    divergence and the first differences of state; None and empty when it is)."""
 
+    state: dict[str, Any]
     digest: str
     divergence: str | None
     diff: list[str]
@@ -106,7 +108,7 @@ async def replay(run: ProofRun) -> ReplayOutcome:
             state = await final_state(world)
     digest = digest_of(state)
     diff = [] if digest == run.digest else state_diff(run.final_state, state)
-    return ReplayOutcome(digest, tape.divergence, diff)
+    return ReplayOutcome(state, digest, tape.divergence, diff)
 
 
 async def _deliver(world: ProofWorld, hook: WebhookArrival) -> int:
