@@ -4,8 +4,7 @@
 `INSERT` and one commit per request into a table of the same shape as `webhook_events`.
 
     python bench/ingest_servers.py --child app|bare --port N --loop L --http H
-
-`BENCH_PROFILE=pyinstrument|cprofile` with `BENCH_PROFILE_OUT=FILE` profiles the server.
+(`BENCH_PROFILE=pyinstrument|cprofile` with `BENCH_PROFILE_OUT=FILE` profiles the server.)
 """
 
 from __future__ import annotations

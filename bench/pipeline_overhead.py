@@ -1,7 +1,7 @@
 """Pipeline overhead: the full call pipeline against raw httpx2, in the same run.
 
-A local aiohttp.web server, in its own process (it shares neither the client's event loop nor
-its CPU time), answers `GET /items/{id}` with a small JSON body. After a warm-up, two clients
+A local aiohttp.web server in its own process (`bench/item_server.py`) answers
+`GET /items/{id}` with a small JSON body. After a warm-up, two clients
 send the same authenticated GETs, `--concurrency` always in flight, each with a pool of
 `POOL_SIZE`: raw, one `httpx2.AsyncClient` used directly (what a team would otherwise write);
 pipeline, `BaseIntegration.request()` (record, cache, retry, breaker, limiter, response check,
@@ -9,8 +9,7 @@ pipeline, `BaseIntegration.request()` (record, cache, retry, breaker, limiter, r
 connectors ship it (the run fails on a hit), and the limiter never limits. Rounds alternate
 (raw, pipeline, pipeline, raw, ...) so drift and other load on the machine hit both alike.
 Besides throughput and latency, client CPU time per call (`time.process_time()`) shows the
-pipeline's own cost.
-Logging runs at WARNING, as a busy production process would.
+pipeline's own cost. Logging runs at WARNING, as a busy production process would.
 
 The target, throughput ratio (pipeline / raw) >= 0.90, is a guard: the pipeline stays thin on
 top of the library it uses, without replacing the library to look fast.
@@ -23,18 +22,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import io
 import itertools
-import json
 import os
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,6 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `bench` when run
 import httpx2
 
 from bench.databases import delete_redis_prefix
+from bench.item_server import bench_server
 from integrations.core.client import BaseIntegration, HealthResult
 from integrations.core.redis_state import RedisStateStore
 from integrations.core.spec import AuthSpec, ProviderSpec, RateLimitRule
@@ -54,45 +49,6 @@ POOL_SIZE = 100  # INTEGRATIONS_HTTP__MAX_CONNECTIONS's default, for both client
 API_KEY = "bench-key-0123456789"
 
 Send = Callable[[int], Awaitable[None]]
-
-
-def serve() -> None:
-    """Serve on a free port of 127.0.0.1, print `PORT <n>` once listening, stop on SIGTERM."""
-    from aiohttp import web
-
-    async def item(request: web.Request) -> web.Response:
-        body = json.dumps({"id": request.match_info["id"], "name": "item", "ok": True})
-        return web.Response(body=body.encode(), content_type="application/json")
-
-    app = web.Application()
-    app.router.add_get("/items/{id}", item)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    ready = f"PORT {sock.getsockname()[1]}"
-    web.run_app(app, sock=sock, access_log=None, print=lambda _: print(ready, flush=True))
-
-
-@contextlib.contextmanager
-def bench_server() -> Iterator[str]:
-    """The bench server in a child process: yields its base URL, then stops it by its PID."""
-    proc = subprocess.Popen(  # noqa: S603 - our own interpreter and file
-        [sys.executable, str(Path(__file__).resolve()), "--serve"],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        line = proc.stdout.readline().strip() if proc.stdout else ""
-        if not line.startswith("PORT "):
-            raise RuntimeError(f"bench server did not start: {line!r}")
-        yield f"http://127.0.0.1:{int(line.split()[1])}"
-    finally:
-        if proc.poll() is None:
-            os.kill(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                os.kill(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=5)
 
 
 @dataclass(slots=True)
@@ -273,11 +229,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=1_000, help="warm-up requests per client")
     parser.add_argument("--loop", choices=("uvloop", "asyncio"), default="uvloop")
     parser.add_argument("--check", action="store_true", help="exit 1 when the target is missed")
-    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.serve:
-        serve()
-        return
     if min(args.requests - args.rounds, args.concurrency - 1, args.warmup, args.rounds - 1) < 0:
         parser.error("--requests must be >= --rounds >= 1, --concurrency >= 1, --warmup >= 0")
     sink = io.StringIO()

@@ -17,6 +17,7 @@ from cryptography.fernet import Fernet
 
 from bench import pipeline_overhead, sync_throughput
 from bench.databases import REDIS_URL, delete_redis_prefix
+from bench.item_server import bench_server
 from bench.rate_utilisation import TARGET_SHARE, measure, new_simulator
 from bench.sizes import Absent, Sizes
 from bench.table import Figure, Row
@@ -35,7 +36,7 @@ def pipeline_rows(sizes: Sizes, absent: Absent) -> list[Row]:
         loop="uvloop",
     )
     redis_url = None if absent.redis else REDIS_URL
-    with pipeline_overhead.bench_server() as base_url:
+    with bench_server() as base_url:
         runs = uvloop.run(pipeline_overhead.measure(base_url, args, redis_url))
     pipeline_overhead.report(runs["raw"], runs["pipeline"], args)
     total = {kind: pipeline_overhead.Result.total(results) for kind, results in runs.items()}
@@ -162,7 +163,8 @@ def rate_rows(sizes: Sizes, absent: Absent) -> list[Row]:
 
     rows = []
     for processes in sizes.rate_processes:
-        name = f"Rate-limit use: {processes} sync process(es) sharing a Redis budget"
+        syncs = "1 sync process" if processes == 1 else f"{processes} sync processes"
+        name = f"Rate-limit use: {syncs} sharing one Redis budget"
         target = f"≥ {TARGET_SHARE:.0%} of allowed, no 429"
         if absent.redis:
             rows.append(Row(name, skipped=absent.redis, target=target, section="rate limit"))
@@ -185,7 +187,7 @@ def rate_rows(sizes: Sizes, absent: Absent) -> list[Row]:
             raise RuntimeError(f"the rate measurement did not hold: {use}")
         refused = max(len(use.refused), use.rejected)  # 429s in the journal, by the limiter
         print(
-            f"{processes} process(es): {use.used} of {use.allowed} allowed requests"
+            f"{syncs}: {use.used} of {use.allowed} allowed requests"
             f" ({use.share:.1%}), {refused} refused"
         )
         rows.append(

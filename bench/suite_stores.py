@@ -69,7 +69,8 @@ def ingest_rows(sizes: Sizes, absent: Absent) -> list[Row]:
             )
             rows.append(
                 Row(
-                    f"Webhook ingest, {LABEL[db]}: per second of server CPU",
+                    f"Webhook ingest, {LABEL[db]}: per second of server CPU (the receiver"
+                    f" waited for a CPU {app.server_waited / app.seconds:.0%} of its run)",
                     Figure("receiver", app.ok / app.server_cpu, "events/CPU-s"),
                     Figure("bare", bare.ok / bare.server_cpu, "events/CPU-s"),
                     section="webhooks",
