@@ -60,7 +60,8 @@ class SyncLockLostError(SyncError):
 
 @dataclass(frozen=True, slots=True)
 class OffsetPaging:
-    """`$top`/`$skip` style: the next page skips what was read; a short page is the last."""
+    """`$top`/`$skip` style: the next page skips what was read; a short page is the last
+    (an empty one in full syncs: `PageReader.confirm_short_pages`)."""
 
     top_param: str = "$top"
     skip_param: str = "$skip"

@@ -48,6 +48,11 @@ class PageReader:
     read_ahead: int = 8
     pages: int = 0  # pages handed to the caller
     truncated: bool = False  # stopped by `max_pages` while the vendor had more
+    # Offset paging: a short page ends the stream unless this is set; then only an empty one
+    # does. A page the vendor cut short is still valid JSON, and the next offset starts
+    # right after what arrived, so nothing is lost for one more request per stream (full
+    # syncs set it: a record they miss would stay missing until the next full sync).
+    confirm_short_pages: bool = False
 
     async def __aiter__(self) -> AsyncGenerator[list[dict[str, Any]], None]:
         queue: asyncio.Queue[_Item] = asyncio.Queue(max(1, self.read_ahead))
@@ -75,7 +80,9 @@ class PageReader:
                 body = read_json(response)  # parsed once, by the pipeline's response check
                 records = self.stream.extract(body)
                 read += 1
-                more, url, params = self._next(paging, response, body, records, url, params)
+                more, url, params = self._next(
+                    paging, response, body, records, url, params, self.confirm_short_pages
+                )
                 skip += len(records)
                 self.truncated = more and read >= self.max_pages
                 await queue.put(records)
@@ -103,9 +110,12 @@ class PageReader:
         records: list[dict[str, Any]],
         url: str,
         params: dict[str, Any],
+        confirm_short: bool = False,
     ) -> tuple[bool, str, dict[str, Any]]:
         """Whether there is a next page, and its URL and parameters."""
         if isinstance(paging, OffsetPaging):
+            if confirm_short:  # only an empty page ends it (see `confirm_short_pages`)
+                return bool(records), url, params
             return len(records) >= paging.page_size, url, params
         if isinstance(paging, CursorPaging):
             cursor = paging.next_cursor(body)

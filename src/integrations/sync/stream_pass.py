@@ -100,7 +100,13 @@ class StreamPass:
             if since and self.stream.cursor_param
             else {}
         )
-        reader = PageReader(self.client, self.stream, params, self.engine.definition.max_pages)
+        reader = PageReader(
+            self.client,
+            self.stream,
+            params,
+            self.engine.definition.max_pages,
+            confirm_short_pages=self.full,
+        )
         batch: list[dict[str, Any]] = []
         # Closed on every way out, so the page the reader asked for ahead never lingers.
         async with contextlib.aclosing(aiter(reader)) as pages:

@@ -152,7 +152,7 @@ async def test_hard_failure_ends_the_run_error_with_its_message_and_keeps_commit
 ) -> None:
     """A vendor that keeps failing after people synced: the run is `error` with the
     message; people stay stored; the run row is closed with timings."""
-    pages_of_people = 3  # 12 people, 5 per page
+    pages_of_people = 4  # 12 people, 5 per page, then the empty page that ends the stream
     vendor.failures = {n: 500 for n in range(pages_of_people + 1, 100)}
     summary = await engine(services, factory, clock).run("full")
     assert summary.status == "error"
