@@ -14,6 +14,7 @@ from integrations.cli.common import (
     PlainHelpGroup,
     console,
     errors_as_exit,
+    fail,
     load_cli_settings,
     run_async,
 )
@@ -50,11 +51,21 @@ def record(
     """Play SCENARIO against the simulators on a fresh database and write its proof file."""
     from integrations.proof import record as record_run
     from integrations.proof import save_proof
+    from integrations.proof.scenarios import get_scenario
 
     _quiet_logging()
-    run = run_async(record_run(scenario))
-    path = Path(out) if out else DEFAULT_DIR / f"{run.scenario}.json"
-    save_proof(run, path)
+    with errors_as_exit():
+        name = get_scenario(scenario).name  # an unknown one fails before anything runs
+    path = Path(out) if out else DEFAULT_DIR / f"{name}.json"
+    try:  # a destination that cannot be written fails before the recording, not after it
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        fail(f"cannot write {path}: {exc.strerror or exc}")
+    run = run_async(record_run(name))
+    try:
+        save_proof(run, path)
+    except OSError as exc:
+        fail(f"cannot write {path}: {exc.strerror or exc}")
     attempts = len(run.exchanges)
     calls = len(run.final_state.get("calls", []))
     console.print(

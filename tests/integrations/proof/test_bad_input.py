@@ -84,3 +84,12 @@ def test_record_refuses_an_unknown_scenario(tmp_path: Path) -> None:
 def test_replay_times_must_be_positive(tmp_path: Path) -> None:
     code, output = _run("replay", str(tmp_path / "x.json"), "--times", "0")
     assert code == 2 and "--times" in output
+
+
+def test_record_refuses_an_unwritable_destination(tmp_path: Path) -> None:
+    """Its parent is a file: refused before anything is recorded."""
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    code, output = _run("record", "pandadoc-signing", "--out", str(blocker / "x.json"))
+    assert code == 1
+    assert f"cannot write {blocker / 'x.json'}" in output
