@@ -48,7 +48,7 @@ async def _served(request: pytest.FixtureRequest) -> AsyncIterator[Served]:
     sim.clock.source = clock.now  # vendor windows follow the client's virtual waits
     sim.set_rate_limits([])  # each storm sets the limits it is about
     with serve_app(sim.asgi) as url:
-        client = vendor.client(sim, url, clock)
+        client = vendor.client(sim, url, clock, None)
         sim.journal.clear()
         yield Served(vendor, sim, url, clock, client)
         await client.aclose()

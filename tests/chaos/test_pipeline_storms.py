@@ -21,6 +21,7 @@ from integrations.errors import (
 from tests.chaos.conftest import Served
 from tests.chaos.logwatch import LogWatch
 from tests.chaos.storms import breaker_state, calm, limit, outcome, storm
+from tests.chaos.vendors import SHORT_ATTEMPT_TIMEOUT_S
 
 pytestmark = [pytest.mark.anyio, pytest.mark.integration]
 
@@ -93,9 +94,18 @@ async def test_a_429_storm_without_retry_after_backs_off_and_stays_closed(
 
 
 async def test_a_timeout_is_retried(served: Served, logs: LogWatch) -> None:
-    await storm(served.url, script=["timeout"])
-    await served.call()
-    assert served.api_requests() >= 2
+    """A vendor that never answers costs one short attempt (real time), then a retry."""
+    sim, url, clock = served.sim, served.url, served.clock
+    client = served.vendor.client(sim, url, clock, SHORT_ATTEMPT_TIMEOUT_S)
+    try:
+        await served.vendor.call(client, 0)  # tokens fetched, connection warm
+        sim.journal.clear()
+        await storm(url, script=["timeout"])
+        await served.vendor.call(client, 1)
+    finally:
+        await client.aclose()
+    assert served.api_requests() >= 2  # the timed-out attempt and the answered one
+    assert (await client.breaker.snapshot()).state == "closed"
     logs.assert_clean()
 
 

@@ -34,9 +34,10 @@ from integrations.typeform import operations as typeform_ops
 from integrations.typeform.spec import TYPEFORM_SPEC
 from tests.integrations.practicepanther.support import SIM_APP, authorize
 
-# One attempt's longest wait, connect to last byte: what a simulated timeout costs in real
-# time. A slow but healthy answer on a loaded machine only costs one more retry.
-ATTEMPT_TIMEOUT_S = 1.0
+# One attempt's longest wait, connect to last byte, in the timeout storms only (elsewhere the
+# spec's own): what a simulated timeout costs in real time. A slow but healthy answer on a
+# loaded machine then only costs one more retry of a read.
+SHORT_ATTEMPT_TIMEOUT_S = 2.0
 PANDADOC_KEY = "pd-chaos-key-0123456789abcdef"
 NICE_APP = {"app_key": "chaos-app-key", "app_secret": "chaos-app-secret"}
 
@@ -46,21 +47,25 @@ def clock_now() -> VirtualClock:
     return VirtualClock(start=round(time.time(), 3))
 
 
-def _spec(spec: Any, url: str) -> Any:
-    return dataclasses.replace(spec, base_url=url, timeout_seconds=ATTEMPT_TIMEOUT_S)
+def _spec(spec: Any, url: str, timeout: float | None) -> Any:
+    return dataclasses.replace(spec, base_url=url, timeout_seconds=timeout or spec.timeout_seconds)
 
 
 def _common(clock: VirtualClock) -> dict[str, Any]:
     return {"clock": clock, "environ": {}, "dotenv": None}
 
 
+MakeClient = Callable[[Simulator, str, VirtualClock, float | None], BaseIntegration]
+
+
 @dataclass(frozen=True)
 class Vendor:
-    """One connector: its simulator, a client over `url`, and a read call."""
+    """One connector: its simulator, a client over `url` (with an attempt timeout, or the
+    spec's), and a read call."""
 
     name: str
     simulator: Callable[[], Simulator]
-    client: Callable[[Simulator, str, VirtualClock], BaseIntegration]
+    client: MakeClient
     call: Callable[[Any, int], Awaitable[Any]]
 
     def __str__(self) -> str:
@@ -71,8 +76,10 @@ def _pandadoc_sim() -> Simulator:
     return pandadoc.create_simulator(seed=7, api_keys=[PANDADOC_KEY], send_retry_after=True)
 
 
-def _pandadoc(sim: Simulator, url: str, clock: VirtualClock) -> BaseIntegration:
-    spec = _spec(PANDADOC_SPEC, url)
+def _pandadoc(
+    sim: Simulator, url: str, clock: VirtualClock, timeout: float | None
+) -> BaseIntegration:
+    spec = _spec(PANDADOC_SPEC, url, timeout)
     creds = {"api_key": PANDADOC_KEY}
     return PandaDocIntegration(spec, credentials=creds, rng=lambda: 1.0, **_common(clock))
 
@@ -81,8 +88,10 @@ def _typeform_sim() -> Simulator:
     return typeform.create_simulator(seed=7, retry_delays=(), backoff_delays=())
 
 
-def _typeform(sim: Simulator, url: str, clock: VirtualClock) -> BaseIntegration:
-    spec = _spec(TYPEFORM_SPEC, url)
+def _typeform(
+    sim: Simulator, url: str, clock: VirtualClock, timeout: float | None
+) -> BaseIntegration:
+    spec = _spec(TYPEFORM_SPEC, url, timeout)
     return TypeformIntegration(spec, credentials={"token": "tfp_chaos"}, **_common(clock))
 
 
@@ -92,10 +101,10 @@ def _pp_sim() -> Simulator:
     return sim
 
 
-def _pp(sim: Simulator, url: str, clock: VirtualClock) -> BaseIntegration:
+def _pp(sim: Simulator, url: str, clock: VirtualClock, timeout: float | None) -> BaseIntegration:
     store = MemoryTokenStore()
     store.tokens = authorize(url)  # through the simulator's own OAuth routes
-    spec = _spec(PRACTICEPANTHER_SPEC, url)
+    spec = _spec(PRACTICEPANTHER_SPEC, url, timeout)
     return PracticePantherIntegration(
         spec, credentials=SIM_APP, token_store=store, **_common(clock)
     )
@@ -107,13 +116,13 @@ def _nice_sim() -> Simulator:
     return sim
 
 
-def _nice(sim: Simulator, url: str, clock: VirtualClock) -> BaseIntegration:
-    spec = _spec(NICEDNB_SPEC, url)
+def _nice(sim: Simulator, url: str, clock: VirtualClock, timeout: float | None) -> BaseIntegration:
+    spec = _spec(NICEDNB_SPEC, url, timeout)
     return NiceDnbIntegration(spec, credentials=NICE_APP, **_common(clock))
 
 
-def _juso(sim: Simulator, url: str, clock: VirtualClock) -> BaseIntegration:
-    spec = _spec(ADDRESS_SPEC, url)
+def _juso(sim: Simulator, url: str, clock: VirtualClock, timeout: float | None) -> BaseIntegration:
+    spec = _spec(ADDRESS_SPEC, url, timeout)
     creds = {"provider": "juso", "juso_key": "devU01TXsimulatedjusokey"}
     return AddressIntegration(spec, credentials=creds, **_common(clock))
 
