@@ -7,13 +7,15 @@
                 "request_body": {"text": "..."} | {"base64": "..."},
                 "status": 200, "response_headers": {...}, "response_body": {...}}
                | {..., "error": "ReadTimeout", "error_message": "..."}],
- "webhooks": [{"seq": 1, "at": 0.4, "connector": "pandadoc", "during": 5, "after": 4, "path": "...",
+ "webhooks": [{"seq": 1, "at": 0.4, "connector": "pandadoc", "during": 5, "after": 4, "passes": 0,
+               "path": "...",
                "query": {...}, "headers": {...}, "body": {"text": "..."}}],
  "final_state": {...}, "digest": "sha256:..."}
 ```
 
 `at` is virtual seconds since the run started; `during` is the exchange a webhook arrived in
-(0: between exchanges) and `after` how many exchanges had finished. Credentials
+(0: between exchanges), `after` how many exchanges had finished and `passes` how many
+webhook processing passes had run. Credentials
 (Authorization, API keys, OAuth tokens, signatures) are replaced by `REDACTED` before
 anything is written (`redaction`).
 """
@@ -97,6 +99,7 @@ class WebhookArrival:
     connector: str
     during: int  # the exchange in flight when it came (0: none)
     after: int  # exchanges finished before it came
+    passes: int  # webhook processing passes the scenario had run before it came
     path: str
     query: dict[str, str]
     headers: dict[str, str]

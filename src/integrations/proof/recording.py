@@ -41,6 +41,11 @@ class RecordingTape:
         self.webhooks: list[WebhookArrival] = []
         self.started = 0
         self.in_flight = 0  # the exchange on the wire now (0: none)
+        self.passes = 0  # webhook processing passes run so far
+
+    async def processing(self) -> None:
+        """The scenario is about to process the stored webhooks."""
+        self.passes += 1
 
     def offset(self) -> float:
         return round(self.clock.now() - self.start, 6)
@@ -111,6 +116,7 @@ class WebhookTap(httpx2.AsyncBaseTransport):
             connector=connector,
             during=tape.in_flight,
             after=len(tape.exchanges),
+            passes=tape.passes,
             path=path,
             query=redact_query(query),
             headers=redact_headers(headers),

@@ -5,7 +5,8 @@ the same method, path, query and body (headers are not compared: idempotency key
 credentials differ from run to run). The first request that differs stops the replay with
 `ReplayDivergedError` naming it. Webhooks are delivered where they arrived in the recording:
 those that came during an exchange before its answer is returned, those that came between
-exchanges before the next one starts (or at the end).
+exchanges before the next one starts, before the scenario's next webhook processing pass
+if that came first, or at the end.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ class ReplayTape:
         self._webhooks = deque(sorted(run.webhooks, key=lambda w: w.seq))
         self._deliver = deliver
         self.completed = 0
+        self.passes = 0
         self.divergence: str | None = None
 
     def diverge(self, message: str) -> ReplayDivergedError:
@@ -69,7 +71,7 @@ class ReplayTape:
         while self._webhooks:
             head = self._webhooks[0]
             due = head.during == during if during else not head.during
-            if not due or head.after > self.completed:
+            if not due or head.after > self.completed or head.passes > self.passes:
                 return
             self._webhooks.popleft()
             status = await self._deliver(head)
@@ -78,6 +80,11 @@ class ReplayTape:
                     f"webhook {head.seq} ({head.connector}): recorded answer {head.status}, "
                     f"replay answered {status}"
                 )
+
+    async def processing(self) -> None:
+        """Before a processing pass: deliver what came before it in the recording."""
+        await self.deliver_due(0)
+        self.passes += 1
 
     async def finish(self) -> None:
         """Deliver what came after the last exchange; anything left unplayed diverges."""

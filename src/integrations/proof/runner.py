@@ -62,6 +62,7 @@ async def record(scenario_name: str) -> ProofRun:
 
         async with open_world(Path(directory), scenario.connectors, bottom) as world:
             tape = holder["tape"] = RecordingTape(world.clock)
+            world.before_processing = tape.processing
             for name in scenario.connectors:
                 simulator = world.factory.simulator(name)
                 simulator.emitter.routes[f"{PUBLIC_URL}/"] = WebhookTap(tape, world.receive)
@@ -97,6 +98,7 @@ async def replay(run: ProofRun) -> ReplayOutcome:
 
         async with open_world(Path(directory), scenario.connectors, bottom) as world:
             tape = holder["tape"] = ReplayTape(run, lambda hook: _deliver(world, hook))
+            world.before_processing = tape.processing
             try:
                 await scenario.play(world)
                 await tape.finish()

@@ -11,7 +11,7 @@ the scheduler.
 from __future__ import annotations
 
 import secrets
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,6 +51,8 @@ class ProofWorld:
     clock: VirtualClock
     calls: MemoryCallRecorder
     webhook_secret: str
+    # Runs before each processing pass: a replay delivers the webhooks that came before it.
+    before_processing: Callable[[], Awaitable[None]] | None = None
 
     async def act(self, name: str, action: str, arguments: Mapping[str, Any]) -> Any:
         """Run a declared operation, as `POST .../actions/{action}` does."""
@@ -58,6 +60,8 @@ class ProofWorld:
 
     async def process_webhooks(self) -> int:
         """Process every stored webhook that is due; how many attempts ran."""
+        if self.before_processing is not None:
+            await self.before_processing()
         return await self.webhooks.worker.run_once()
 
     async def receive(

@@ -135,7 +135,9 @@ async def test_replay_stops_at_the_first_divergence() -> None:
         await transport.handle_async_request(httpx2.Request("GET", "https://x.test/items"))
 
 
-async def test_webhooks_between_exchanges_come_before_the_next_one_or_at_the_end() -> None:
+async def test_webhooks_between_exchanges_keep_their_place() -> None:
+    """One that came between two exchanges arrives before the second; one that came before a
+    processing pass arrives before that pass; one that came after it, at the end."""
     order: list[str] = []
 
     async def deliver(hook: WebhookArrival) -> int:
@@ -143,17 +145,20 @@ async def test_webhooks_between_exchanges_come_before_the_next_one_or_at_the_end
         return 200
 
     hooks = [
-        WebhookArrival(1, 0.0, "pandadoc", 0, 1, "/w", {}, {}, {"text": "[]"}),
-        WebhookArrival(2, 0.0, "pandadoc", 0, 2, "/w", {}, {}, {"text": "[]"}),
+        WebhookArrival(1, 0.0, "pandadoc", 0, 1, 0, "/w", {}, {}, {"text": "[]"}),
+        WebhookArrival(2, 0.0, "pandadoc", 0, 2, 0, "/w", {}, {}, {"text": "[]"}),
+        WebhookArrival(3, 0.0, "pandadoc", 0, 2, 1, "/w", {}, {}, {"text": "[]"}),
     ]
     tape = ReplayTape(_run([_exchange(1), _exchange(2)], hooks), deliver)
     transport = ReplayingTransport(tape, "v")
     for _ in range(2):
         await transport.handle_async_request(httpx2.Request("GET", "https://x.test/items"))
         order.append("call")
-    assert order == ["call", "hook1", "call"]
+    await tape.processing()
+    order.append("pass")
+    assert order == ["call", "hook1", "call", "hook2", "pass"]
     await tape.finish()
-    assert order == ["call", "hook1", "call", "hook2"]
+    assert order[-1] == "hook3" and tape.divergence is None
 
 
 def test_bodies_round_trip_as_text_or_base64() -> None:
