@@ -56,6 +56,7 @@ async def record(scenario_name: str) -> ProofRun:
     with tempfile.TemporaryDirectory(prefix="proof-") as directory:
         holder: dict[str, RecordingTape] = {}
 
+        # The factory calls this on a connector's first use, once the world and its tape exist.
         def bottom(name: str) -> httpx2.AsyncBaseTransport:
             inner = SimulatorTransport(world.factory.simulator(name))
             return RecordingTransport(inner, holder["tape"], name)
