@@ -1,10 +1,10 @@
-"""PandaDoc webhooks redelivered out of order and several times: each event is stored and
-processed once, and each local document ends in the vendor's latest state.
+"""PandaDoc and Typeform webhooks redelivered out of order and several times: each event is
+stored and processed once, and the local rows end in the vendor's latest state.
 
-The simulator runs a real document lifecycle (create, send, view, sign) while our receiver is
-down (a served app answering 503), so PandaDoc's signed deliveries pile up. The vendor then
-redelivers them, shuffled and with repeats, some at the same time, to our API's receiver; the
-webhook worker drains the inbox.
+The simulators run real activity (a document lifecycle: create, send, view, sign; form
+submissions) while our receiver is down (an app answering 503), so the signed deliveries pile
+up. The vendor then redelivers them, shuffled and with repeats, some at the same time, to our
+API's receiver; the webhook worker drains the inbox.
 """
 
 from __future__ import annotations
@@ -21,15 +21,22 @@ from sqlalchemy import select
 
 from integrations.api.app import create_app
 from integrations.config import Settings
+from integrations.core.clock import VirtualClock
 from integrations.pandadoc import operations as ops
 from integrations.pandadoc.events import DOCUMENT_EVENTS, SubscriptionCreate
 from integrations.pandadoc.webhooks import apply_document_events
 from integrations.runtime_config import IntegrationSettingsUpdate
 from integrations.services import Services
+from integrations.simulators import typeform as typeform_sim
 from integrations.simulators.emitter import Delivery
 from integrations.simulators.pandadoc import create_simulator
+from integrations.simulators.transport import SimulatorTransport
+from integrations.simulators.typeform_data import ONBOARDING_FORM_ID
 from integrations.storage.tables_inbound import WebhookEventRow
-from integrations.storage.tables_vendor import DocumentRow
+from integrations.storage.tables_vendor import DocumentRow, FormResponseRow
+from integrations.typeform import TypeformIntegration
+from integrations.typeform import operations as typeform_ops
+from integrations.typeform.models import WebhookUpdate
 from integrations.webhooks.dispatch import InboxEvent
 from integrations.webhooks.runtime import WebhookRuntime
 from tests.chaos.logwatch import LogWatch
@@ -46,6 +53,7 @@ pytestmark = [pytest.mark.anyio, pytest.mark.integration]
 
 OURS = "https://integrations.example.com"
 HOOK_PATH = "/api/v1/webhooks/pandadoc"
+TF_SECRET = "chaos-typeform-secret-0123456789"
 SAME_TIME = dt.datetime(2025, 3, 1, 12, 0, tzinfo=dt.UTC)
 
 
@@ -92,7 +100,9 @@ async def _redeliver(app: FastAPI, deliveries: list[Delivery], rng: random.Rando
         for i in range(0, len(storm), 4):
             answers = await asyncio.gather(
                 *(
-                    http.post(HOOK_PATH, content=d.body, headers=d.headers, params=d.params)
+                    http.post(
+                        httpx2.URL(d.url).path, content=d.body, headers=d.headers, params=d.params
+                    )
                     for d in storm[i : i + 4]
                 )
             )
@@ -154,3 +164,43 @@ async def test_a_same_time_snapshot_after_a_signature_keeps_it(services: Service
         [row] = list(await session.scalars(select(DocumentRow)))
     assert row.status == "document.viewed"
     assert [r["has_completed"] for r in row.recipients] == [True]
+
+
+async def test_typeform_responses_redelivered_are_stored_once_each(
+    app: FastAPI, services: Services, logs: LogWatch
+) -> None:
+    sim = typeform_sim.create_simulator(seed=9, retry_delays=(), backoff_delays=())
+    sim.set_rate_limits([])
+    down = ScriptedApp()
+    down.default = Answer(503)
+    sim.emitter.routes[OURS] = httpx2.ASGITransport(app=down)
+    client = TypeformIntegration(
+        transport=SimulatorTransport(sim), credentials={"token": "tfp_chaos"}, clock=VirtualClock()
+    )
+    hook = WebhookUpdate(url=OURS + "/api/v1/webhooks/typeform", enabled=True, secret=TF_SECRET)
+    await typeform_ops.put_webhook(
+        client, ONBOARDING_FORM_ID, "chaos", hook.model_copy(update={"verify_ssl": False})
+    )
+    await client.aclose()
+    deliveries = []
+    for i in range(8):
+        submission = await sim.submit(ONBOARDING_FORM_ID, {"full_name": f"Respondent {i}"})
+        deliveries += [d for _, d in submission.deliveries]
+    assert len(deliveries) == 8 and not any(d.delivered for d in deliveries)
+    update = IntegrationSettingsUpdate.model_validate(
+        {"enabled": True, "credentials": {"webhook_secret": TF_SECRET}}
+    )
+    await services.update_config("typeform", update, changed_by="test")
+
+    await _redeliver(app, deliveries, random.Random(8))
+    while await app.state.webhooks.worker.run_once():
+        pass
+    async with services.db.sessions() as session:
+        events = list(await session.scalars(select(WebhookEventRow)))
+        stored = list(await session.scalars(select(FormResponseRow)))
+    assert sorted(e.event_id for e in events) == sorted(d.event_id for d in deliveries)
+    assert {(e.status, e.attempts) for e in events} == {("processed", 1)}
+    vendor = {r["token"] for r in sim.responses[ONBOARDING_FORM_ID][-8:]}
+    assert sorted(r.token for r in stored) == sorted(vendor)  # each response once
+    assert {r.response_type for r in stored} == {"completed"}
+    logs.assert_clean()
