@@ -10,7 +10,7 @@ do not propagate to the root logger this watch listens on; the SMTP peer (aiosmt
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, MutableMapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,10 +36,10 @@ class _Keep(logging.Handler):
 class LogWatch:
     """The events and records seen so far."""
 
-    events: list[dict[str, Any]] = field(default_factory=list)
+    events: list[MutableMapping[str, Any]] = field(default_factory=list)
     records: list[logging.LogRecord] = field(default_factory=list)
 
-    def named(self, event: str) -> list[dict[str, Any]]:
+    def named(self, event: str) -> list[MutableMapping[str, Any]]:
         return [e for e in self.events if e.get("event") == event]
 
     def problems(self, allowed: frozenset[str] = EXPECTED_ERRORS) -> list[str]:

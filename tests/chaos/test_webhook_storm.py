@@ -65,12 +65,17 @@ def _app(settings: Settings, services: Services) -> FastAPI:
     return app
 
 
+def _asgi(app: ScriptedApp) -> Any:
+    """The scripted app as the ASGI callable transports take (its signature is looser)."""
+    return app
+
+
 async def _lifecycle_while_we_are_down() -> tuple[Any, str, list[Delivery]]:
     """Two documents through their lifecycle; every delivery meets a receiver answering 503."""
     sim = create_simulator(seed=31)
     down = ScriptedApp()
     down.default = Answer(503)
-    sim.emitter.routes[OURS] = httpx2.ASGITransport(app=down)
+    sim.emitter.routes[OURS] = httpx2.ASGITransport(app=_asgi(down))
     client = make_client(sim, LinkedClock(sim))
     hook = await ops.create_webhook_subscription(
         client,
@@ -88,6 +93,7 @@ async def _lifecycle_while_we_are_down() -> tuple[Any, str, list[Delivery]]:
     deliveries = sim.hub.subscriptions[hook.uuid].deliveries
     assert deliveries and not any(d.delivered for d in deliveries)
     assert down.count == len(deliveries)
+    assert hook.shared_key
     return sim, hook.shared_key, deliveries
 
 
@@ -173,7 +179,7 @@ async def test_typeform_responses_redelivered_are_stored_once_each(
     sim.set_rate_limits([])
     down = ScriptedApp()
     down.default = Answer(503)
-    sim.emitter.routes[OURS] = httpx2.ASGITransport(app=down)
+    sim.emitter.routes[OURS] = httpx2.ASGITransport(app=_asgi(down))
     client = TypeformIntegration(
         transport=SimulatorTransport(sim), credentials={"token": "tfp_chaos"}, clock=VirtualClock()
     )
