@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import structlog
 from cryptography.fernet import Fernet
+from hypothesis import settings as hypothesis_settings
 
 from integrations.config import Settings, get_settings, load_settings
 from integrations.logging import _KNOWN_SECRETS
@@ -21,6 +22,12 @@ from tests.helpers.services import fresh_postgres_database
 # The suite's own SMTP servers (aiosmtpd) log each connection at INFO from their threads,
 # sometimes after pytest closed the stream it captured them with ("--- Logging error ---").
 logging.getLogger("mail.log").setLevel(logging.WARNING)
+
+# Hypothesis' default 200 ms deadline per example is a real-clock margin: on a loaded
+# machine one slow example fails a correct test ("Unreliable test timings"). The suite's
+# time is bounded by example counts and pytest-timeout instead.
+hypothesis_settings.register_profile("suite", deadline=None)
+hypothesis_settings.load_profile("suite")
 
 _KEEP = {
     "INTEGRATIONS_REQUIRE_SERVICES",

@@ -27,6 +27,7 @@ from integrations.jobs.context import JobContext, report_final_failure, run_job
 from integrations.jobs.job_store import ClaimedJob, JobStore
 from integrations.jobs.registry import JOBS, JobSpec, full_jitter
 from integrations.logging import current_trace_id, get_logger
+from integrations.storage.availability import caused_by_outage, log_loop_failure
 
 if TYPE_CHECKING:
     from integrations.factory import IntegrationFactory
@@ -132,17 +133,33 @@ class EmbeddedRunner:
 
     async def _loop(self, stop: asyncio.Event, until_idle: bool) -> None:
         while not stop.is_set():
-            claimed = await self.store.claim(self.now(), self._lease_end())
-            if claimed is not None:
-                self._busy += 1
-                try:
-                    await self._run(claimed)
-                finally:
-                    self._busy -= 1
+            try:
+                claimed = await self._claim_and_run()
+            except Exception as exc:
+                if not caused_by_outage(exc):
+                    raise
+                # The database is down or too slow: the loop waits a poll and tries again.
+                # A job whose outcome was not written runs again when its lease ends.
+                log_loop_failure(_log, "jobs.worker_turn_failed", exc)
+                await self._pause(stop)
+                continue
+            if claimed:
                 continue
             if until_idle and self._busy == 0:
                 return
             await self._pause(stop)
+
+    async def _claim_and_run(self) -> bool:
+        """Claim the oldest due job and run it; False when none was due."""
+        claimed = await self.store.claim(self.now(), self._lease_end())
+        if claimed is None:
+            return False
+        self._busy += 1
+        try:
+            await self._run(claimed)
+        finally:
+            self._busy -= 1
+        return True
 
     async def _pause(self, stop: asyncio.Event) -> None:
         self._wake.clear()

@@ -33,7 +33,7 @@ def _env(tmp_path: Path, url: str, runner: str) -> dict[str, str]:
         "INTEGRATIONS_VAR_DIR": str(tmp_path / "var"),
         "INTEGRATIONS_JOBS__RUNNER": runner,
         "INTEGRATIONS_JOBS__MODULES": '["tests.integrations.jobs.distributed_jobs"]',
-        "INTEGRATIONS_JOBS__LEASE_SECONDS": "3",
+        "INTEGRATIONS_JOBS__LEASE_SECONDS": "6",  # a worker starved for 3 s keeps its jobs
         "INTEGRATIONS_JOBS__POLL_SECONDS": "0.2",
         "INTEGRATIONS_LOGGING__LEVEL": "WARNING",
         "PYTHONPATH": str(Path(__file__).resolve().parents[3]),
