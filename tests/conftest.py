@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import structlog
 from cryptography.fernet import Fernet
+from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
 from integrations.config import Settings, get_settings, load_settings
@@ -23,10 +24,12 @@ from tests.helpers.services import fresh_postgres_database
 # sometimes after pytest closed the stream it captured them with ("--- Logging error ---").
 logging.getLogger("mail.log").setLevel(logging.WARNING)
 
-# Hypothesis' default 200 ms deadline per example is a real-clock margin: on a loaded
-# machine one slow example fails a correct test ("Unreliable test timings"). The suite's
-# time is bounded by example counts and pytest-timeout instead.
-hypothesis_settings.register_profile("suite", deadline=None)
+# Hypothesis' default 200 ms deadline per example and its "input generation is slow" check
+# are real-clock margins: on a loaded machine they fail correct tests ("Unreliable test
+# timings"). The suite's time is bounded by example counts and pytest-timeout instead.
+hypothesis_settings.register_profile(
+    "suite", deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 hypothesis_settings.load_profile("suite")
 
 _KEEP = {

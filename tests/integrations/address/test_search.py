@@ -26,7 +26,9 @@ _WORDS = sorted(
     | {a.base.building_name for a in _DATA if a.base.building_name}
 )
 _PROPS = settings(
-    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 
 

@@ -53,7 +53,9 @@ async def _run_calls(services: Services, statuses: list[int]) -> list[str]:
 
 
 @settings(
-    max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=8,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(statuses=st.lists(st.sampled_from([200, 201, 404, 409, 429, 500, 503]), max_size=10))
 async def test_property_23_24_every_call_logged_and_rates_exact(

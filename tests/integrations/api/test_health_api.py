@@ -167,7 +167,9 @@ async def test_health_needs_the_admin_token(api: httpx2.AsyncClient) -> None:
 
 
 @settings(
-    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(
     enabled=st.sets(st.sampled_from(sorted(CONNECTORS))),

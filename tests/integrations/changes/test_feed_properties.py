@@ -107,7 +107,9 @@ _prefixes = itertools.count(1)
 
 
 @settings(
-    max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=10,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(ops=operations, page_size=st.integers(1, 5), resume=st.integers(0, 99))
 async def test_feed_yields_each_change_once_in_cursor_order_without_gaps(

@@ -88,7 +88,9 @@ async def test_bulk_200_with_5_invalid_recipients(server: SmtpServer) -> None:
 
 
 @settings(
-    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(script=st.lists(st.sampled_from([421, 451, 452, 550, 553, 554]), min_size=0, max_size=5))
 async def test_property_9_retried_up_to_3_times_on_transient_errors_only(

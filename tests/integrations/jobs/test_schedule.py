@@ -46,7 +46,9 @@ def _services(url: str, tmp_path: Path) -> Services:
 
 
 @settings(
-    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(
     crons=st.lists(st.sampled_from(CRONS), min_size=1, max_size=3, unique=True),

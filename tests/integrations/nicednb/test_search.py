@@ -31,7 +31,9 @@ _NAME_PARTS = sorted(
     {c.record["cmpNm"].replace("(주)", "").replace("주식회사 ", "")[:2] for c in _DATA}
 )
 _PROPS = settings(
-    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=20,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 
 

@@ -192,7 +192,9 @@ UPDATES = st.fixed_dictionaries(
 
 
 @settings(
-    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(updates=st.lists(UPDATES, min_size=1, max_size=4))
 async def test_property_35_runtime_updates(

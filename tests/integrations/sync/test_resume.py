@@ -91,7 +91,9 @@ CHANGES = st.lists(st.sampled_from([f"p{i:04d}" for i in range(12)]), max_size=4
 
 
 @settings(
-    max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=10,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(crash=CRASH, changed=CHANGES)
 async def test_property_a_crashed_full_sync_resumes_without_duplicates_or_gaps(
@@ -127,7 +129,9 @@ async def test_property_a_crashed_full_sync_resumes_without_duplicates_or_gaps(
 
 
 @settings(
-    max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=6,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(point=st.integers(1, 10), changed=CHANGES, later=CHANGES)
 async def test_property_a_crashed_incremental_sync_resumes_from_its_cursor(

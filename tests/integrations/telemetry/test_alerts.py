@@ -166,7 +166,9 @@ windows_strategy = st.lists(
 
 
 @settings(
-    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(windows=windows_strategy, cooldown=st.sampled_from([0, 300, 900, 2000]))
 async def test_property_26_failure_rate_alerts_once_per_incident(

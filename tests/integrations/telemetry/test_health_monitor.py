@@ -83,7 +83,9 @@ async def _set_breaker(factory: IntegrationFactory, state: str) -> None:
 
 
 @settings(
-    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(
     circuit=st.sampled_from(["closed", "half_open", "open"]),
@@ -251,7 +253,9 @@ def _report(status: str, circuit: str = "closed") -> HealthReport:
 
 
 @settings(
-    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(statuses=st.lists(st.sampled_from(["healthy", "degraded", "unhealthy"]), max_size=12))
 async def test_property_42_one_alert_and_one_recovery_per_incident(

@@ -174,7 +174,9 @@ def test_operation_costs_are_read_only_and_spec_stays_hashable() -> None:
 
 
 @settings(
-    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(
     a_calls=st.lists(st.tuples(ERRORS, LATENCY), min_size=1, max_size=40),

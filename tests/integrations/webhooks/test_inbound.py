@@ -146,7 +146,9 @@ async def test_secret_rotation_grace_period(client: httpx2.AsyncClient, services
 
 
 @settings(
-    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(failures=st.integers(0, 7))
 async def test_property_52_retries_with_growing_delays(services: Services, failures: int) -> None:

@@ -52,7 +52,9 @@ async def _forget_earlier_examples(services: Services) -> None:
 
 
 @settings(
-    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=12,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(failing=st.sets(st.integers(0, 7)))
 async def test_a_failing_handler_costs_its_event_alone(
