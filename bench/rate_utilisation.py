@@ -68,8 +68,8 @@ def new_simulator() -> PracticePantherSimulator:
 
 def size_for(sim: PracticePantherSimulator, processes: int) -> int:
     """Volumes giving every sync the same number of pages, their sum just over what the
-    measured windows allow (each of the three streams ends on a short page); the records
-    each sync stores."""
+    measured windows allow (each of the three streams ends on a short page, and a full sync
+    then asks once more for an empty one); the records each sync stores."""
     pages = math.ceil((LIMIT * MEASURED_WINDOWS + SPARE_PAGES) / processes / 3)
     per_stream = pages * PAGE_SIZE - 1
     sim.set_volumes(accounts=per_stream, contacts=per_stream, matters=per_stream, tasks=per_stream)
