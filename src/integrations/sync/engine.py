@@ -30,6 +30,7 @@ from integrations.sync.locks import DEFAULT_TTL_S, SyncLock
 from integrations.sync.runs import (
     SyncRunSummary,
     finish_run,
+    interrupted_full_run,
     mark_interrupted,
     open_run,
 )
@@ -112,9 +113,12 @@ class SyncEngine:
             )
             summary = SyncRunSummary(run_id)
             summary.details["streams"] = [s.name for s in streams]
+            resume_of = await interrupted_full_run(db, name, run_id) if full else None
+            if resume_of is not None:
+                summary.details["resumes_run"] = resume_of
             keeper = asyncio.create_task(self._keep_lock(lock))
             try:
-                await self._run_streams(summary, streams, full, progress, lock)
+                await self._run_streams(summary, streams, full, progress, lock, resume_of)
             finally:
                 keeper.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
@@ -130,12 +134,20 @@ class SyncEngine:
         full: bool,
         progress: Progress | None,
         lock: SyncLock,
+        resume_of: int | None = None,
     ) -> None:
         try:
             client = self._client or await self._factory().get(self.definition.integration)
             for stream in streams:
                 step = StreamPass(
-                    self, client, stream, summary, full=full, progress=progress, fence=lock.fence
+                    self,
+                    client,
+                    stream,
+                    summary,
+                    full=full,
+                    progress=progress,
+                    fence=lock.fence,
+                    resume_of=resume_of,
                 )
                 if not await step.run():
                     summary.status = "stopped"

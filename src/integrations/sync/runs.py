@@ -14,6 +14,7 @@ from integrations.storage.tables_sync import SyncRunRow
 __all__ = [
     "SyncRunSummary",
     "finish_run",
+    "interrupted_full_run",
     "mark_interrupted",
     "mark_stop_requested",
     "open_run",
@@ -59,6 +60,23 @@ async def open_run(
         session.add(row)
         await session.flush()
         return row.id
+
+
+async def interrupted_full_run(db: Database, integration: str, run_id: int) -> int | None:
+    """The run before `run_id` when it was a full run that ended in `error` (died, or failed
+    for good): the full run `run_id` then resumes it. None otherwise."""
+    async with db.sessions() as session:
+        previous = (
+            await session.execute(
+                select(SyncRunRow.id, SyncRunRow.sync_type, SyncRunRow.status)
+                .where(SyncRunRow.integration == integration, SyncRunRow.id < run_id)
+                .order_by(SyncRunRow.id.desc())
+                .limit(1)
+            )
+        ).first()
+    if previous is None or previous.sync_type != "full" or previous.status != "error":
+        return None
+    return int(previous.id)
 
 
 async def finish_run(db: Database, summary: SyncRunSummary, now: dt.datetime) -> None:

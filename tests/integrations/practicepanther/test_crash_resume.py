@@ -152,8 +152,13 @@ async def test_a_worker_killed_mid_sync_resumes_from_its_checkpoint(
     dead, last = await runs(services)
     assert (dead.status, last.id) == ("error", resumed.run_id)
     assert "interrupted" in (dead.error_summary or "")
-    # Matters resumed from the committed high-water mark (minus the look-back), not from 0.
-    assert resumed.details["resumed"] == {"matters": checkpoint["full_high_water"]}
+    # Matters resumed from the committed high-water mark (minus the look-back), not from 0;
+    # contacts, finished by the dead run, were read again only for their changes since.
+    assert resumed.details["resumes_run"] == dead.id
+    assert resumed.details["resumed"]["matters"] == checkpoint["full_high_water"]
+    assert resumed.details["resumed"]["contacts"].endswith(f"finished in run {dead.id})")
+    contacts = [r for r in sim.journal.all()[before:] if r.path == "/api/v2/contacts"]
+    assert contacts and all(_param(r.query, "updated_since") for r in contacts)
     matters = [r for r in sim.journal.all()[before:] if r.path == "/api/v2/matters"]
     since = parse_time(_param(matters[0].query, "updated_since"))
     high_water = parse_time(checkpoint["full_high_water"])

@@ -190,7 +190,10 @@ async def _check_resumed(
     *_, dead, resumed = await runs(services)
     assert dead.status == "error" and "interrupted" in (dead.error_summary or "")
     assert resumed.status == "success", resumed.error_summary
-    assert (resumed.details or {}).get("resumed") == {"matters": checkpoint["full_high_water"]}
+    resumed_streams = (resumed.details or {}).get("resumed") or {}
+    assert resumed_streams["matters"] == checkpoint["full_high_water"]
+    # contacts, finished by the dead run: only their changes since were read again
+    assert resumed_streams["contacts"].endswith(f"finished in run {dead.id})")
     # The resumed run's first matters page starts at the committed mark, not at 0.
     matters = [r for r in sim.journal.all()[before:] if r.path == "/api/v2/matters"]
     since = parse_time(parse_qs(matters[0].query)["updated_since"][0])

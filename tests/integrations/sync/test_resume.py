@@ -158,3 +158,37 @@ async def test_property_a_crashed_incremental_sync_resumes_from_its_cursor(
     assert resumed.created == 0
     await assert_mirrors(services, vendor)
     assert await count_rows(services) == TOTAL
+
+
+async def test_a_resumed_full_sync_reads_a_stream_the_dead_run_finished_only_for_changes(
+    services: Services, factory: IntegrationFactory, clock: VirtualClock, vendor: TinyVendor
+) -> None:
+    """The crashed full run finished `people` and died in `projects`: the next full run
+    reads people only for their changes since (with `updated_since`), resumes projects from
+    its high-water mark, reads todos whole, and the tables mirror the vendor, including a
+    person changed meanwhile."""
+    await reset(services, vendor)
+    definition = demo_sync.definition(batch=5)
+    crashed = await SyncEngine(services, factory, crashing(definition, 12 + 6), clock=clock).run(
+        "full"
+    )
+    assert crashed.status == "error"
+    vendor.requests.clear()
+    vendor.touch("people", ["p0003"], name="Changed meanwhile")
+    resumed = await SyncEngine(services, factory, definition, clock=clock).run("full")
+    assert resumed.status == "success", resumed.error_message
+    assert resumed.details["resumes_run"] == crashed.run_id
+    assert set(resumed.details["resumed"]) == {"people", "projects"}
+    people = [params for stream, params in vendor.requests if stream == "people"]
+    assert people and all("updated_since" in params for params in people)
+    assert resumed.per_stream["people"]["processed"] < 12  # not all twelve again
+    todos = [params for stream, params in vendor.requests if stream == "todos"]
+    assert todos and "updated_since" not in todos[0]
+    await assert_mirrors(services, vendor)
+
+    # A full run after a successful one reads everything again.
+    vendor.requests.clear()
+    again = await SyncEngine(services, factory, definition, clock=clock).run("full")
+    assert "resumed" not in again.details and "resumes_run" not in again.details
+    people = [params for stream, params in vendor.requests if stream == "people"]
+    assert "updated_since" not in people[0]

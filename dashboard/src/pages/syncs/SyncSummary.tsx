@@ -4,6 +4,16 @@ import { StatusBadge } from "../../components/StatusBadge";
 import { formatPercent, formatTime } from "../../format";
 
 /** What runs now, the schedule, each stream's cursor, and the last 30 days in figures. */
+/** A stream's checkpoint as an operator reads it: where an unfinished full pass resumes, or
+ * the run whose full pass finished it (a full run resuming that run reads only changes). */
+function checkpointText(checkpoint: unknown): string {
+  if (!checkpoint || typeof checkpoint !== "object") return "—";
+  const { full_high_water: highWater, full_done_run_id: doneIn } = checkpoint as Record<string, unknown>;
+  if (typeof highWater === "string") return `resumable from ${formatTime(highWater)}`;
+  if (typeof doneIn === "number") return `full pass done (run ${doneIn})`;
+  return "—";
+}
+
 export function SyncSummary({ status, statistics }: { status: SyncStatus; statistics: SyncStatistics }) {
   const { schedule } = status;
   const streams = Object.entries(status.streams);
@@ -40,7 +50,7 @@ export function SyncSummary({ status, statistics }: { status: SyncStatus; statis
           { header: "Stream", render: ([name]) => name },
           { header: "Cursor", render: ([, s]) => s.cursor ?? "—" },
           { header: "Last synced", render: ([, s]) => formatTime(s.lastSyncedAt) },
-          { header: "Checkpoint", render: ([, s]) => (s.checkpoint ? "resumable" : "—") },
+          { header: "Checkpoint", render: ([, s]) => checkpointText(s.checkpoint) },
         ]} />
       <h2>Statistics</h2>
       <dl className="figures">

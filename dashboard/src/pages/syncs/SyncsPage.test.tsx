@@ -31,6 +31,21 @@ describe("SyncsPage", () => {
     expect(within(runs).getByText("success")).toBeInTheDocument();
   });
 
+  it("says where each stream's checkpoint stands", async () => {
+    const streams = {
+      contacts: { ...syncStatus.streams.contacts, checkpoint: { full_done_run_id: 7 } },
+      matters: { ...syncStatus.streams.matters, checkpoint: { full_high_water: "2024-12-16T17:07:42+00:00", run_id: 8 } },
+      tasks: { ...syncStatus.streams.tasks, checkpoint: null },
+    };
+    mockApi({ ...base, "GET /api/sync/status": { body: { ...syncStatus, streams } } });
+    renderAt(<SyncsPage />);
+    const table = await screen.findByRole("table", { name: "Streams" });
+    const row = (name: string) => within(table).getByText(name).closest("tr") as HTMLElement;
+    expect(row("contacts")).toHaveTextContent("full pass done (run 7)");
+    expect(row("matters")).toHaveTextContent(/resumable from/);
+    expect(row("tasks")).not.toHaveTextContent(/resumable|full pass done/);
+  });
+
   it("falls back to PracticePanther when the server has no sync list route", async () => {
     const api = mockApi({ ...base, "GET /api/sync/integrations": { status: 404, body: { detail: "Not Found" } } });
     renderAt(<SyncsPage />);
