@@ -7,6 +7,7 @@ asyncio event loop makes each of its methods atomic because none of them awaits.
 
 from __future__ import annotations
 
+import bisect
 import fnmatch
 import math
 from collections import deque
@@ -233,15 +234,15 @@ _MAX_HELD = 100_000
 def _move_to_now(log: deque[float], admitted: float, cost: int, now: float) -> None:
     """Replace up to `cost` entries `admitted` (those not yet expired) with `now`. Every
     entry is at most `now`, so appending keeps the log in time order."""
+    # The log is in time order: bisect finds the newest entry `admitted` in a few probes,
+    # where a scan from the newest end walked every call admitted or settled since (about
+    # a hundred at 2,000 calls/s; docs/performance.md).
+    i = bisect.bisect_right(log, admitted) - 1
     moved = 0
-    # The admission is recent: look from the newest end, and stop once past it.
-    for i in range(len(log) - 1, -1, -1):
-        at = log[i]
-        if at < admitted or moved == cost:
-            break
-        if at == admitted:
-            del log[i]
-            moved += 1
+    while moved < cost and i >= 0 and log[i] == admitted:
+        del log[i]
+        i -= 1
+        moved += 1
     log.extend([now] * moved)
 
 
