@@ -192,6 +192,34 @@ def _add_trace_id(logger: WrappedLogger, name: str, event_dict: EventDict) -> Ev
     return event_dict
 
 
+# Libraries whose error lines are about failures we already report in our own events (a job's
+# error in `jobs.run_finished`, a database outage in `database.unavailable`): their tracebacks
+# would only repeat them, many lines per job or per poll while a database is down.
+_ONE_LINE_LOGGERS = ("procrastinate",)
+
+
+class OneLineErrors(logging.Filter):
+    """Turns the exception of a record from one of `loggers` (and their children) into one
+    `: Type: message` suffix instead of a traceback."""
+
+    def __init__(self, loggers: tuple[str, ...]) -> None:
+        super().__init__()
+        self.loggers = loggers
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if (
+            record.exc_info
+            and record.exc_info[1] is not None
+            and any(record.name == n or record.name.startswith(f"{n}.") for n in self.loggers)
+        ):
+            error = record.exc_info[1]
+            record.msg = f"{record.getMessage()}: {type(error).__name__}: {error}"
+            record.args = None
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
 def configure_logging(
     *,
     level: str = "INFO",
@@ -234,34 +262,6 @@ def configure_logging(
     logging.basicConfig(level=level.upper(), stream=stream or sys.stderr, force=True)
     for handler in logging.getLogger().handlers:  # basicConfig's, new at every call
         handler.addFilter(OneLineErrors(_ONE_LINE_LOGGERS))
-
-
-# Libraries whose error lines are about failures we already report in our own events (a job's
-# error in `jobs.run_finished`, a database outage in `database.unavailable`): their tracebacks
-# would only repeat them, many lines per job or per poll while a database is down.
-_ONE_LINE_LOGGERS = ("procrastinate",)
-
-
-class OneLineErrors(logging.Filter):
-    """Turns the exception of a record from one of `loggers` (and their children) into one
-    `: Type: message` suffix instead of a traceback."""
-
-    def __init__(self, loggers: tuple[str, ...]) -> None:
-        super().__init__()
-        self.loggers = loggers
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if (
-            record.exc_info
-            and record.exc_info[1] is not None
-            and any(record.name == n or record.name.startswith(f"{n}.") for n in self.loggers)
-        ):
-            error = record.exc_info[1]
-            record.msg = f"{record.getMessage()}: {type(error).__name__}: {error}"
-            record.args = None
-            record.exc_info = None
-            record.exc_text = None
-        return True
 
 
 def get_logger(**initial: Any) -> Any:

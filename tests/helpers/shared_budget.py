@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, cast
 
 import redis
+from bench.databases import delete_redis_prefix as delete_prefix_at
 
 from tests.helpers.http_server import serve_scripted
 from tests.helpers.services import REDIS_URL
@@ -36,13 +37,7 @@ class SharedRun:
 
 def delete_redis_prefix(prefix: str) -> None:
     """Delete every key under `prefix` in the test Redis."""
-    client = redis.Redis.from_url(REDIS_URL)
-    try:
-        keys = list(client.scan_iter(match=f"{prefix}*", count=500))
-        if keys:
-            client.delete(*keys)
-    finally:
-        client.close()
+    delete_prefix_at(REDIS_URL, prefix)
 
 
 def busiest_window(times: list[float], seconds: float) -> int:

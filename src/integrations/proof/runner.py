@@ -18,7 +18,7 @@ import httpx2
 
 from integrations.proof.format import ProofRun, WebhookArrival, decode_body, digest_of
 from integrations.proof.recording import RecordingTape, RecordingTransport, WebhookTap
-from integrations.proof.replaying import ReplayDivergedError, ReplayingTransport, ReplayTape
+from integrations.proof.replaying import ReplayingTransport, ReplayTape
 from integrations.proof.scenarios import get_scenario
 from integrations.proof.signing import sign_again
 from integrations.proof.state import final_state
@@ -103,11 +103,10 @@ async def replay(run: ProofRun) -> ReplayOutcome:
             try:
                 await scenario.play(world)
                 await tape.finish()
-            except ReplayDivergedError:
-                pass  # the tape holds the first divergence
-            except Exception as exc:  # what the scenario raised because the replay diverged
-                if tape.divergence is None:
-                    tape.diverge(f"the scenario failed: {type(exc).__name__}: {exc}")
+            except Exception as exc:  # the replay diverged, or the scenario failed because it did
+                # The tape keeps the first divergence only: a ReplayDivergedError's own one, or
+                # this when the scenario failed before the tape saw anything else.
+                tape.diverge(f"the scenario failed: {type(exc).__name__}: {exc}")
             state = await final_state(world)
     digest = digest_of(state)
     diff = [] if digest == run.digest else state_diff(run.final_state, state)

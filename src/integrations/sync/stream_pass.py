@@ -5,9 +5,9 @@ full pass of the stream (its checkpoint holds the high-water mark reached), and 
 that resumes a full run which died (`resume_of`) reads a stream that run had finished only
 for its changes since, as an incremental run does (at vendor rates, reading 100,000 contacts
 again costs a quarter of an hour); an incremental run reads from the stream's cursor minus
-the look-back. A stream with `cursor_field=None`
-but a `cursor_param` uses the run's start time as its next cursor, stored only once the
-pass completes (a crash repeats the pass: upserts make that harmless).
+the look-back. A stream with `cursor_field=None` but a `cursor_param` uses the run's start
+time as its next cursor, stored only once the pass completes (a crash repeats the pass:
+upserts make that harmless).
 """
 
 from __future__ import annotations
